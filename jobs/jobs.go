@@ -1,0 +1,273 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/uptrace/bun"
+
+	"collectif/requestid"
+	"collectif/store"
+)
+
+// Args are a job's arguments: a JSON-encodable value whose Kind names the
+// handler. Kinds are stored in the database, so never rename one that has
+// been released.
+type Args interface {
+	Kind() string
+}
+
+// Job describes the run of a job that a handler is asked to do.
+type Job struct {
+	ID          int64
+	Kind        string
+	Attempt     int // 1 for the first run
+	MaxAttempts int
+}
+
+// Registry collects handlers before the queue starts.
+type Registry struct {
+	workers *river.Workers
+	log     *slog.Logger
+	kinds   []string
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry(log *slog.Logger) *Registry {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Registry{workers: river.NewWorkers(), log: log}
+}
+
+// Kinds lists the registered kinds.
+func (r *Registry) Kinds() []string { return r.kinds }
+
+type meta struct {
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// Handle registers fn as the handler of jobs whose arguments are of type T.
+// An error makes the job retried later; the context is cancelled when the
+// queue stops, and the job is then retried by the next worker.
+func Handle[T Args](r *Registry, fn func(ctx context.Context, job Job, args T) error) {
+	var zero T
+	kind := zero.Kind()
+	r.kinds = append(r.kinds, kind)
+	log := r.log
+	river.AddWorker(r.workers, river.WorkFunc(func(ctx context.Context, j *river.Job[T]) error {
+		var m meta
+		_ = json.Unmarshal(j.Metadata, &m) // absent or foreign metadata: no request ID
+		ctx = requestid.With(ctx, m.RequestID)
+		start := time.Now()
+		err := fn(ctx, Job{ID: j.ID, Kind: kind, Attempt: j.Attempt, MaxAttempts: j.MaxAttempts}, j.Args)
+		attrs := []any{"kind", kind, "job_id", j.ID, "attempt", j.Attempt, "duration_ms", time.Since(start).Milliseconds()}
+		if m.RequestID != "" {
+			attrs = append(attrs, "request_id", m.RequestID)
+		}
+		if err != nil {
+			log.WarnContext(ctx, "job failed", append(attrs, "err", err)...)
+			return err
+		}
+		log.DebugContext(ctx, "job done", attrs...)
+		return nil
+	}))
+}
+
+// Options tune the queue.
+type Options struct {
+	Logger *slog.Logger
+	// Workers is how many jobs run at once; 0 makes an insert-only queue
+	// (the command-line tools enqueue, `serve` works).
+	Workers int
+	// PollInterval is how often workers look for jobs that no notification
+	// announced (scheduled retries). Default 1s.
+	PollInterval time.Duration
+	// RescueAfter is how long a job may stay running before it is taken
+	// for abandoned by a crashed process and run again. Default 1h.
+	RescueAfter time.Duration
+	// JobTimeout bounds one run. Default 5 minutes.
+	JobTimeout time.Duration
+}
+
+// Queue enqueues and, when it has workers, runs jobs.
+type Queue struct {
+	db     *store.DB
+	client *river.Client[*sql.Tx]
+	log    *slog.Logger
+}
+
+func driver(db *store.DB) riverdriver.Driver[*sql.Tx] {
+	if db.Engine() == store.Postgres {
+		// LISTEN/NOTIFY through the pgx pool: a new job starts at once
+		// on whichever node is free instead of at the next poll.
+		return riverdatabasesql.NewWithPgxListener(db.SQL, db.Pool)
+	}
+	return riversqlite.New(db.SQL)
+}
+
+// New returns a queue over db. reg may be nil for an insert-only queue.
+func New(db *store.DB, reg *Registry, opts Options) (*Queue, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.JobTimeout <= 0 {
+		opts.JobTimeout = 5 * time.Minute
+	}
+	cfg := &river.Config{
+		Logger:            opts.Logger.With("component", "jobs"),
+		JobTimeout:        opts.JobTimeout,
+		FetchPollInterval: opts.PollInterval,
+		// Completed jobs are kept a day for inspection, then removed.
+		CompletedJobRetentionPeriod: 24 * time.Hour,
+		RescueStuckJobsAfter:        opts.RescueAfter,
+	}
+	if cfg.FetchPollInterval > 0 && cfg.FetchPollInterval < river.FetchCooldownDefault {
+		cfg.FetchCooldown = cfg.FetchPollInterval
+	}
+	if opts.Workers > 0 {
+		if reg == nil {
+			return nil, errors.New("jobs: workers without a registry")
+		}
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
+		cfg.Workers = reg.workers
+	} else if reg != nil {
+		// Still validate kinds on insert.
+		cfg.Workers = reg.workers
+	}
+	c, err := river.NewClient(driver(db), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return &Queue{db: db, client: c, log: opts.Logger}, nil
+}
+
+// Enqueue adds a job in tx: it will run once tx has committed, and never if
+// tx rolls back. The request ID in ctx goes with the job into its logs.
+func (q *Queue) Enqueue(ctx context.Context, tx bun.Tx, args Args) error {
+	return q.EnqueueAt(ctx, tx, args, time.Time{})
+}
+
+// EnqueueAt is Enqueue for a job that must not run before at (zero: now).
+func (q *Queue) EnqueueAt(ctx context.Context, tx bun.Tx, args Args, at time.Time) error {
+	opts := &river.InsertOpts{ScheduledAt: at}
+	if id := requestid.From(ctx); id != "" {
+		b, _ := json.Marshal(meta{RequestID: id})
+		opts.Metadata = b
+	}
+	if _, err := q.client.InsertTx(ctx, tx.Tx, args, opts); err != nil {
+		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// Start starts the workers; it returns at once.
+func (q *Queue) Start(ctx context.Context) error {
+	return q.client.Start(ctx)
+}
+
+// Stop stops fetching new jobs and waits for running ones until ctx ends;
+// then it cancels them (they will be retried) and waits for them to return.
+func (q *Queue) Stop(ctx context.Context) error {
+	err := q.client.Stop(ctx)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	q.log.Warn("jobs still running at shutdown deadline, cancelling them")
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return q.client.StopAndCancel(cctx)
+}
+
+// Migrate applies the queue's own schema (River's migrations) under the
+// same lock as the hub's migrations, and returns what it applied.
+func Migrate(ctx context.Context, db *store.DB) ([]string, error) {
+	m, err := rivermigrate.New(driver(db), nil)
+	if err != nil {
+		return nil, err
+	}
+	var applied []string
+	collect := func(res *rivermigrate.MigrateResult) {
+		for _, v := range res.Versions {
+			applied = append(applied, fmt.Sprintf("queue %03d_%s", v.Version, v.Name))
+		}
+	}
+	if db.Engine() == store.Postgres {
+		// River's PostgreSQL migrations add enum values that later ones
+		// use, which PostgreSQL forbids inside one transaction: River
+		// runs each in its own, under the cross-node lock.
+		err = db.WithMigrationLock(ctx, func(ctx context.Context) error {
+			res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+			if err == nil {
+				collect(res)
+			}
+			return err
+		})
+	} else {
+		err = db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			res, err := m.MigrateTx(ctx, tx.Tx, rivermigrate.DirectionUp, nil)
+			if err == nil {
+				collect(res)
+			}
+			return err
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("migrate job queue: %w", err)
+	}
+	return applied, nil
+}
+
+// Stats describes the queue for metrics and /readyz.
+type Stats struct {
+	Pending   int           // available, scheduled or waiting for a retry
+	Running   int           //
+	Failed    int           // discarded after their last attempt
+	OldestAge time.Duration // age of the oldest pending job that is due
+}
+
+// Stats reads the queue's figures.
+func (q *Queue) Stats(ctx context.Context) (Stats, error) {
+	var s Stats
+	rows, err := q.db.R.QueryContext(ctx, `SELECT state, count(*) FROM river_job
+		WHERE state IN ('available','scheduled','retryable','running','discarded') GROUP BY state`)
+	if err != nil {
+		return s, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return s, err
+		}
+		switch st {
+		case "running":
+			s.Running += n
+		case "discarded":
+			s.Failed += n
+		default:
+			s.Pending += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s, err
+	}
+	var oldest sql.NullTime
+	err = q.db.R.QueryRowContext(ctx, `SELECT min(scheduled_at) FROM river_job
+		WHERE state IN ('available','retryable') AND scheduled_at <= ?`, time.Now().UTC()).Scan(&oldest)
+	if err == nil && oldest.Valid {
+		s.OldestAge = time.Since(oldest.Time)
+	}
+	return s, nil
+}
