@@ -1,0 +1,124 @@
+// Package account holds the rules about people's accounts: creating a local
+// account with an argon2id password, and the welcome mail that follows.
+// The identity issue extends it with OpenID logins, sessions and tokens.
+//
+// It imports access/, fault/, jobs/, mail/, model/, password/ and store/.
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"collectif/access"
+	"collectif/fault"
+	"collectif/jobs"
+	"collectif/model"
+	"collectif/password"
+	"collectif/store"
+)
+
+// Service runs account actions.
+type Service struct {
+	db       *store.DB
+	queue    *jobs.Queue
+	password password.Params
+	log      *slog.Logger
+}
+
+// Deps are what the service needs.
+type Deps struct {
+	DB       *store.DB
+	Queue    *jobs.Queue
+	Password password.Params // zero: password.Default
+	Logger   *slog.Logger
+}
+
+// New returns the account service.
+func New(d Deps) *Service {
+	if d.Password.Memory == 0 {
+		d.Password = password.Default
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: d.DB, queue: d.Queue, password: d.Password, log: d.Logger}
+}
+
+// NewLocal is what it takes to create a local account.
+type NewLocal struct {
+	Email    string
+	Name     string
+	Password string
+	Admin    bool
+}
+
+// NormalizeEmail checks an e-mail address and returns it lower-cased.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@'):], ".") && !strings.HasSuffix(s, "@localhost") {
+		return "", fault.Field("email", "adresse e-mail invalide : %q", s)
+	}
+	return strings.ToLower(s), nil
+}
+
+// CreateLocal creates an account that logs in with a password, and
+// enqueues its welcome mail in the same transaction. Only an instance
+// administrator (or the operator) may create an administrator.
+func (s *Service) CreateLocal(ctx context.Context, p access.Principal, in NewLocal) (*model.Account, error) {
+	const op = "account.CreateLocal"
+	if in.Admin && !p.IsAdmin() {
+		return nil, &fault.Error{Kind: fault.Forbidden, Op: op, Message: "seul un administrateur peut créer un administrateur"}
+	}
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, fault.Wrap(op, err)
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		return nil, fault.Wrap(op, fault.Field("name", "le nom est obligatoire (200 caractères au plus)"))
+	}
+	if err := password.Check(in.Password); err != nil {
+		return nil, fault.Wrap(op, fault.Field("password", "%s", err.Error()))
+	}
+	hash, err := password.Hash(in.Password, s.password)
+	if err != nil {
+		return nil, fault.Wrap(op, err)
+	}
+	now := time.Now().UTC()
+	a := &model.Account{ID: model.NewID(), Email: email, Name: name, PasswordHash: hash, IsAdmin: in.Admin, CreatedAt: now, UpdatedAt: now}
+	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(a).Exec(ctx); err != nil {
+			return store.Conflict(err)
+		}
+		return s.queue.Enqueue(ctx, tx, WelcomeMail{AccountID: a.ID})
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, &fault.Error{Kind: fault.Conflict, Op: op, Field: "email", Message: "un compte existe déjà avec cette adresse e-mail"}
+	}
+	if err != nil {
+		return nil, fault.Wrap(op, err)
+	}
+	s.log.InfoContext(ctx, "account created", "account_id", a.ID, "admin", a.IsAdmin, "local", true)
+	return a, nil
+}
+
+// ByID returns an account.
+func (s *Service) ByID(ctx context.Context, id string) (*model.Account, error) {
+	a := new(model.Account)
+	if err := s.db.R.NewSelect().Model(a).Where("id = ?", id).Scan(ctx); err != nil {
+		if errors.Is(store.NotFound(err), store.ErrNotFound) {
+			return nil, fault.New(fault.NotFound, "compte introuvable")
+		}
+		return nil, fmt.Errorf("account.ByID: %w", err)
+	}
+	return a, nil
+}

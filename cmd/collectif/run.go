@@ -1,0 +1,298 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"collectif/access"
+	"collectif/account"
+	"collectif/config"
+	"collectif/fault"
+	"collectif/hub"
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; otherwise
+// it comes from the module's build information.
+var version = ""
+
+const usage = `collectif — le hub fédéré des collectifs du logiciel libre des collectivités
+
+Usage:
+  collectif <commande> [options]
+
+Commandes:
+  serve      run the hub (HTTP server and background workers)
+  migrate    apply pending database migrations and print them
+  admin      administration tasks:
+               admin create-user --email E --name N --password-stdin [--admin]
+  version    print the version
+  help       print this help
+
+Configuration comes from environment variables (see README.md):
+  COLLECTIF_ADDR, COLLECTIF_BASE_URL, COLLECTIF_DATA_DIR, COLLECTIF_DATABASE_URL,
+  COLLECTIF_REDIS_URL, COLLECTIF_MEILI_URL, COLLECTIF_MEILI_KEY, COLLECTIF_SMTP_URL
+`
+
+// errUsage marks a usage error (exit code 2).
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(e.stdout, usage)
+		return 0
+	case "version", "--version":
+		fmt.Fprintln(e.stdout, "collectif", versionString())
+		return 0
+	case "serve":
+		err = serve(ctx, rest, e)
+	case "migrate":
+		err = migrate(ctx, rest, e)
+	case "admin":
+		err = admin(ctx, rest, e)
+	default:
+		fmt.Fprintf(e.stderr, "collectif: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	fmt.Fprintln(e.stderr, "collectif: "+oneLine(err))
+	return 1
+}
+
+// oneLine keeps an error on one line: a configuration error names its
+// variable; a domain error shows its safe message.
+func oneLine(err error) string {
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return strings.Join(strings.Fields(ce.Error()), " ")
+	}
+	var fe *fault.Error
+	if errors.As(err, &fe) && fe.Kind != fault.Internal {
+		s := fe.Message
+		if fe.Field != "" {
+			s = "--" + strings.ReplaceAll(fe.Field, "_", "-") + ": " + s
+		}
+		return s
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		return v + " (" + rev + dirty + ")"
+	}
+	return v
+}
+
+func newFlagSet(name string, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet("collectif "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// parse parses flags; a bad flag is a usage error (exit 2).
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+func loadConfig(e env) (config.Config, *slog.Logger, error) {
+	cfg, err := config.FromEnv(e.getenv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	log := newLogger(cfg, e.stderr)
+	// go-redis writes its connection errors with its own logger; route
+	// them into ours so stderr stays structured. This is process-wide
+	// state, set once here in main and nowhere else.
+	redis.SetLogger(redisLogger{log})
+	return cfg, log, nil
+}
+
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis client", "msg", fmt.Sprintf(format, v...))
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	format := cfg.LogFormat
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && isTerminal(f) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func serve(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("serve", e)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, log, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	h, err := hub.Open(ctx, cfg, log, hub.Options{Workers: true})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		h.Close()
+		return &config.Error{Var: "COLLECTIF_ADDR", Cause: "cannot listen: " + errors.Unwrap(err).Error()}
+	}
+	return h.Serve(ctx, ln)
+}
+
+func migrate(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("migrate", e)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, log, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	db, err := hub.OpenDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := hub.Migrate(ctx, db)
+	for _, v := range applied {
+		fmt.Fprintln(e.stdout, "applied", v)
+	}
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(e.stdout, "nothing to apply: the schema is current")
+	}
+	return nil
+}
+
+const adminUsage = `Usage:
+  collectif admin create-user --email E --name N --password-stdin [--admin]
+`
+
+func admin(ctx context.Context, args []string, e env) error {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, adminUsage)
+		return errUsage
+	}
+	switch args[0] {
+	case "create-user":
+		return createUser(ctx, args[1:], e)
+	}
+	fmt.Fprintf(e.stderr, "collectif admin: unknown task %q\n%s", args[0], adminUsage)
+	return errUsage
+}
+
+func createUser(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("admin create-user", e)
+	email := fs.String("email", "", "e-mail address of the account (required)")
+	name := fs.String("name", "", "full name (required)")
+	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (required)")
+	isAdmin := fs.Bool("admin", false, "make the account an instance administrator")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" || !*stdin {
+		fmt.Fprintln(e.stderr, "collectif admin create-user: --email, --name and --password-stdin are required")
+		fs.Usage()
+		return errUsage
+	}
+	pw, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && pw != "") {
+		return errors.New("no password on standard input")
+	}
+	pw = strings.TrimRight(pw, "\r\n")
+
+	cfg, log, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	h, err := hub.Open(ctx, cfg, log, hub.Options{})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	a, err := h.Accounts.CreateLocal(ctx, access.System(), account.NewLocal{Email: *email, Name: *name, Password: pw, Admin: *isAdmin})
+	if err != nil {
+		return err
+	}
+	role := "member"
+	if a.IsAdmin {
+		role = "administrator"
+	}
+	fmt.Fprintf(e.stdout, "created %s account %s <%s>\n", role, a.ID, a.Email)
+	return nil
+}

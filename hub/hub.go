@@ -1,0 +1,258 @@
+// Package hub assembles one `collectif` process from its configuration:
+// database, migrations, job queue, shared state, mail, domain services and
+// the HTTP server, built explicitly in that order and shut down in reverse.
+// The binary and the end-to-end tests start the same Hub.
+//
+// It imports every other package of the module but cmd/.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/meilisearch/meilisearch-go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"collectif/account"
+	"collectif/collective"
+	"collectif/config"
+	"collectif/frontend"
+	"collectif/jobs"
+	"collectif/kv"
+	"collectif/mail"
+	"collectif/server"
+	"collectif/store"
+)
+
+// Hub is one running hub process.
+type Hub struct {
+	Config      config.Config
+	Log         *slog.Logger
+	DB          *store.DB
+	KV          kv.Backend
+	Queue       *jobs.Queue
+	Mail        mail.Sender
+	Accounts    *account.Service
+	Collectives *collective.Service
+	Server      *server.Server
+	Metrics     *prometheus.Registry
+
+	workers bool
+}
+
+// Options say what kind of process to build.
+type Options struct {
+	// Workers: run background jobs (serve). Command-line tools only enqueue.
+	Workers bool
+}
+
+// OpenDB checks the data directory and opens the database; errors name the
+// variable to fix.
+func OpenDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {
+	if err := store.CheckDataDir(cfg.DataDir); err != nil {
+		return nil, &config.Error{Var: "COLLECTIF_DATA_DIR", Cause: err.Error()}
+	}
+	db, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		v := "COLLECTIF_DATA_DIR"
+		if cfg.DatabaseURL != "" {
+			v = "COLLECTIF_DATABASE_URL"
+		}
+		return nil, &config.Error{Var: v, Cause: "cannot open the database: " + err.Error()}
+	}
+	return db, nil
+}
+
+// Migrate applies the hub's and the queue's pending migrations.
+func Migrate(ctx context.Context, db *store.DB) ([]string, error) {
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return applied, err
+	}
+	q, err := jobs.Migrate(ctx, db)
+	return append(applied, q...), err
+}
+
+// Open builds a hub: it opens and migrates the database and connects to the
+// configured services. Nothing runs until Serve.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (_ *Hub, err error) {
+	h := &Hub{Config: cfg, Log: log, workers: opts.Workers}
+	defer func() {
+		if err != nil {
+			h.Close() // what was opened before the failure
+		}
+	}()
+	if h.DB, err = OpenDB(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	applied, err := Migrate(ctx, h.DB)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	for _, v := range applied {
+		log.Info("migration applied", "version", v)
+	}
+
+	if cfg.RedisURL != "" {
+		r, err := kv.NewRedis(ctx, cfg.RedisURL, kv.Options{Namespace: "collectif"})
+		if err != nil {
+			return nil, &config.Error{Var: "COLLECTIF_REDIS_URL", Cause: err.Error()}
+		}
+		h.KV = r
+	} else {
+		h.KV = kv.NewMemory(kv.Options{})
+	}
+
+	if cfg.SMTPURL != "" {
+		s, err := mail.NewSMTP(cfg.SMTPURL, cfg.BaseURL.Hostname())
+		if err != nil {
+			return nil, &config.Error{Var: "COLLECTIF_SMTP_URL", Cause: err.Error()}
+		}
+		h.Mail = s
+	} else {
+		h.Mail = &mail.Files{Dir: filepath.Join(cfg.DataDir, "mail"), Host: cfg.BaseURL.Hostname()}
+	}
+
+	reg := jobs.NewRegistry(log)
+	account.RegisterJobs(reg, account.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL})
+	workers := 0
+	if opts.Workers {
+		workers = cfg.Workers
+	}
+	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers}); err != nil {
+		return nil, err
+	}
+
+	h.Accounts = account.New(account.Deps{DB: h.DB, Queue: h.Queue, Logger: log})
+	h.Collectives = collective.New(h.DB)
+
+	fe, err := frontend.New()
+	if err != nil {
+		return nil, err
+	}
+	h.Metrics = prometheus.NewRegistry()
+	h.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(h.DB.SQL, "writer"), newQueueCollector(h.Queue))
+	h.Server = server.New(server.Deps{
+		BaseURL:     cfg.BaseURL,
+		Logger:      log,
+		Frontend:    fe,
+		Collectives: h.Collectives,
+		Accounts:    h.Accounts,
+		Ready:       h.readiness(),
+		Metrics:     h.Metrics,
+	})
+	return h, nil
+}
+
+func (h *Hub) readiness() []server.Check {
+	checks := []server.Check{{Name: "database", Check: h.DB.Ping}}
+	if h.Config.RedisURL != "" {
+		checks = append(checks, server.Check{Name: "redis", Check: h.KV.Ping})
+	}
+	if h.Config.MeiliURL != "" {
+		mc := meilisearch.New(h.Config.MeiliURL, meilisearch.WithAPIKey(h.Config.MeiliKey))
+		checks = append(checks, server.Check{Name: "meilisearch", Check: func(ctx context.Context) error {
+			_, err := mc.Health(ctx)
+			return err
+		}})
+	}
+	return checks
+}
+
+// Serve runs the workers and answers HTTP on ln until ctx ends, then shuts
+// down gracefully: no new connections, requests in flight finish, running
+// jobs finish or are handed back to the queue, then the database closes.
+func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
+	if h.workers {
+		if err := h.Queue.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start workers: %w", err)
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- h.Server.Serve(ln) }()
+	h.Log.Info("collectif listening", "addr", ln.Addr().String(), "base_url", h.Config.Base(),
+		"database", string(h.DB.Engine()), "kv", h.KV.Name(), "mail", h.Mail.Name())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	h.Log.Info("shutting down", "grace", h.Config.ShutdownIn.String())
+	sctx, cancel := context.WithTimeout(context.Background(), h.Config.ShutdownIn)
+	defer cancel()
+	var errs []error
+	if err := h.Server.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if h.workers {
+		if err := h.Queue.Stop(sctx); err != nil {
+			errs = append(errs, fmt.Errorf("workers: %w", err))
+		}
+	}
+	if serveErr != nil {
+		errs = append(errs, serveErr)
+	}
+	errs = append(errs, h.Close())
+	h.Log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+// Close releases what Open took. It is safe on a partly built hub.
+func (h *Hub) Close() error {
+	var errs []error
+	if h.KV != nil {
+		errs = append(errs, h.KV.Close())
+		h.KV = nil
+	}
+	if h.DB != nil {
+		errs = append(errs, h.DB.Close())
+		h.DB = nil
+	}
+	return errors.Join(errs...)
+}
+
+// queueCollector exports the job queue's figures at each scrape.
+type queueCollector struct {
+	q                                *jobs.Queue
+	pending, running, failed, oldest *prometheus.Desc
+}
+
+func newQueueCollector(q *jobs.Queue) *queueCollector {
+	return &queueCollector{
+		q:       q,
+		pending: prometheus.NewDesc("collectif_jobs_pending", "Jobs waiting to run (due, scheduled or to retry).", nil, nil),
+		running: prometheus.NewDesc("collectif_jobs_running", "Jobs running now.", nil, nil),
+		failed:  prometheus.NewDesc("collectif_jobs_failed", "Jobs discarded after their last attempt, still kept.", nil, nil),
+		oldest:  prometheus.NewDesc("collectif_jobs_oldest_pending_seconds", "Age of the oldest due job not yet run.", nil, nil),
+	}
+}
+
+func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.pending
+	ch <- c.running
+	ch <- c.failed
+	ch <- c.oldest
+}
+
+func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	s, err := c.q.Stats(ctx)
+	if err != nil {
+		// A scrape must not fail because the queue could not be read:
+		// the database readiness check says why.
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(s.Pending))
+	ch <- prometheus.MustNewConstMetric(c.running, prometheus.GaugeValue, float64(s.Running))
+	ch <- prometheus.MustNewConstMetric(c.failed, prometheus.GaugeValue, float64(s.Failed))
+	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, s.OldestAge.Seconds())
+}

@@ -1,0 +1,110 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"collectif/access"
+)
+
+func (s *Server) routes() {
+	a := s.app
+	a.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	a.Get("/readyz", s.readyz)
+	if s.d.Metrics != nil {
+		a.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.d.Metrics, promhttp.HandlerOpts{})))
+	}
+	a.Get("/static/:name", s.static)
+
+	a.Get("/", s.home)
+	a.Get("/c/:slug", s.collectivePage)
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	Host string
+	Nav  string // which main navigation entry is current
+	Data any
+}
+
+func (s *Server) page(_ *fiber.Ctx, nav string, data any) pageData {
+	return pageData{Host: s.d.BaseURL.Host, Nav: nav, Data: data}
+}
+
+func (s *Server) render(c *fiber.Ctx, name, nav string, data any) error {
+	c.Type("html", "utf-8")
+	return s.d.Frontend.Render(c, name, s.page(c, nav, data))
+}
+
+// principal says who makes the request; sessions arrive with the identity issue.
+func principal(*fiber.Ctx) access.Principal { return access.Anonymous() }
+
+func (s *Server) home(c *fiber.Ctx) error {
+	list, err := s.d.Collectives.List(c.UserContext(), principal(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, "home", "home", list)
+}
+
+func (s *Server) collectivePage(c *fiber.Ctx) error {
+	pg, err := s.d.Collectives.Get(c.UserContext(), principal(c), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, "collective", "home", pg)
+}
+
+func (s *Server) static(c *fiber.Ctx) error {
+	a, ok := s.d.Frontend.Asset(c.Params("name"))
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderETag, a.ETag)
+	if c.Get(fiber.HeaderIfNoneMatch) == a.ETag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, a.ContentType)
+	return c.Send(a.Body)
+}
+
+// readyz checks every dependency at once, each within two seconds, and
+// names those that failed.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	results := make(map[string]string, len(s.d.Ready))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	failed := false
+	for _, chk := range s.d.Ready {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := "ok"
+			if err := chk.Check(ctx); err != nil {
+				res = "error: " + err.Error()
+			}
+			mu.Lock()
+			results[chk.Name] = res
+			if res != "ok" {
+				failed = true
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	status := "ok"
+	if failed {
+		status = "unavailable"
+		c.Status(fiber.StatusServiceUnavailable)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"status": status, "checks": results})
+}

@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"collectif/account"
+	"collectif/collective"
+	"collectif/frontend"
+)
+
+// Check is a named readiness check of a dependency.
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps are what the server needs.
+type Deps struct {
+	BaseURL     *url.URL
+	Logger      *slog.Logger
+	Frontend    *frontend.Frontend
+	Collectives *collective.Service
+	Accounts    *account.Service
+	Ready       []Check
+	Metrics     *prometheus.Registry
+	BodyLimit   int // bytes; default 1 MiB (uploads get their own limit)
+}
+
+// Server is the HTTP server of one hub process.
+type Server struct {
+	d   Deps
+	app *fiber.App
+	log *slog.Logger
+	m   *httpMetrics
+}
+
+// New builds the Fiber app and its routes.
+func New(d Deps) *Server {
+	if d.BodyLimit <= 0 {
+		d.BodyLimit = 1 << 20
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{d: d, log: d.Logger}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "collectif",
+		DisableStartupMessage: true,
+		// Immutable: strings read from the context are copies, so nothing
+		// a handler keeps can change under it when fasthttp reuses buffers.
+		Immutable:    true,
+		BodyLimit:    d.BodyLimit,
+		ReadTimeout:  15 * time.Second,
+		WriteTimeout: 30 * time.Second,
+		IdleTimeout:  60 * time.Second,
+		// Big enough for the headers of signed federation requests, small
+		// enough to refuse header floods.
+		ReadBufferSize: 16 << 10,
+		ErrorHandler:   s.errorHandler,
+		// Trailing slashes and case are not folded: one URL per page.
+		StrictRouting: true,
+		CaseSensitive: true,
+	})
+	s.m = newHTTPMetrics(d.Metrics)
+	s.app.Use(s.requestContext, s.recoverPanic, securityHeaders(d.BaseURL.Scheme == "https"))
+	s.app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	s.routes()
+	return s
+}
+
+// App exposes the Fiber app (tests drive it with app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.app.Listener(ln)
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits, until ctx ends, for the
+// requests in flight to finish.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.app.ShutdownWithContext(ctx)
+}
