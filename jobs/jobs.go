@@ -263,11 +263,20 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	if err := rows.Err(); err != nil {
 		return s, err
 	}
-	var oldest sql.NullTime
-	err = q.db.R.QueryRowContext(ctx, `SELECT min(scheduled_at) FROM river_job
-		WHERE state IN ('available','retryable') AND scheduled_at <= ?`, time.Now().UTC()).Scan(&oldest)
-	if err == nil && oldest.Valid {
-		s.OldestAge = time.Since(oldest.Time)
+	// River keeps its times as timestamptz on PostgreSQL and as UTC text
+	// on SQLite, so the age is computed by each engine.
+	ageSQL := `SELECT EXTRACT(EPOCH FROM (now() - min(scheduled_at)))::float8 FROM river_job
+		WHERE state IN ('available','retryable') AND scheduled_at <= now()`
+	if q.db.Engine() == store.SQLite {
+		ageSQL = `SELECT (julianday('now') - julianday(min(scheduled_at))) * 86400.0 FROM river_job
+		WHERE state IN ('available','retryable') AND scheduled_at <= datetime('now', 'subsec')`
+	}
+	var age sql.NullFloat64
+	if err := q.db.R.QueryRowContext(ctx, ageSQL).Scan(&age); err != nil {
+		return s, err
+	}
+	if age.Valid && age.Float64 > 0 {
+		s.OldestAge = time.Duration(age.Float64 * float64(time.Second))
 	}
 	return s, nil
 }

@@ -210,3 +210,22 @@ func testLogger(t *testing.T) *slog.Logger {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+func TestStatsSeeWaitingJobs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := jobs.Migrate(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		q := newQueue(t, db, newRecorder())
+		enqueue(t, db, q, ctx, "waiting", false)
+		time.Sleep(20 * time.Millisecond)
+		st, err := q.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Pending != 1 || st.OldestAge <= 0 || st.OldestAge > time.Minute {
+			t.Fatalf("stats = %+v; want one pending job a few ms old", st)
+		}
+	})
+}
