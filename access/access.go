@@ -1,8 +1,9 @@
-// Package access says who is acting: the Principal that every domain action
-// receives, whether it comes from a page, the API, an ActivityPub request or
-// the command line.
+// Package access says who is acting and what they may do: the Principal
+// that every domain action receives, whether it comes from a page, the API,
+// an ActivityPub request or the command line, and the one policy (Can) that
+// decides every action from the principal's standing.
 //
-// It imports only the standard library.
+// It imports model/ only.
 package access
 
 // Principal is who performs an action.

@@ -23,7 +23,7 @@ var allowed = map[string][]string{
 	"collectif/model":                {},
 	"collectif/fault":                {},
 	"collectif/requestid":            {},
-	"collectif/access":               {},
+	"collectif/access":               {"collectif/model"},
 	"collectif/password":             {},
 	"collectif/migrations":           {},
 	"collectif/config":               {},
