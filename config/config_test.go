@@ -1,0 +1,62 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := FromEnv(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != DefaultAddr || c.Base() != DefaultBaseURL || !strings.HasSuffix(c.DataDir, "/data") ||
+		c.DatabaseURL != "" || c.RedisURL != "" || c.MailFrom != "collectif@localhost" || c.Secure() {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestEachBadValueNamesItsVariable(t *testing.T) {
+	cases := map[string]string{
+		"COLLECTIF_ADDR":             "8080",
+		"COLLECTIF_BASE_URL":         "ftp://hub.example.org",
+		"COLLECTIF_DATABASE_URL":     "postgres//nohost",
+		"COLLECTIF_REDIS_URL":        "http://127.0.0.1:6379",
+		"COLLECTIF_MEILI_URL":        "meili:7700",
+		"COLLECTIF_SMTP_URL":         "mail.example.org:25",
+		"COLLECTIF_MAIL_FROM":        "nobody",
+		"COLLECTIF_LOG_LEVEL":        "verbose",
+		"COLLECTIF_LOG_FORMAT":       "xml",
+		"COLLECTIF_WORKERS":          "0",
+		"COLLECTIF_SHUTDOWN_TIMEOUT": "forever",
+		"COLLECTIF_CONFIG":           "/nonexistent/collectif.yaml",
+	}
+	for k, v := range cases {
+		t.Run(k, func(t *testing.T) {
+			_, err := FromEnv(envOf(map[string]string{k: v}))
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Var != k || ce.Cause == "" {
+				t.Fatalf("FromEnv(%s=%q) = %v; want an error naming %s", k, v, err, k)
+			}
+		})
+	}
+}
+
+func TestPasswordsStayOutOfMessages(t *testing.T) {
+	_, err := FromEnv(envOf(map[string]string{"COLLECTIF_DATABASE_URL": "mysql://root:hunter2@db/x"}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("error %v", err)
+	}
+}
+
+func TestHTTPSBaseURL(t *testing.T) {
+	c, err := FromEnv(envOf(map[string]string{"COLLECTIF_BASE_URL": "https://hub.example.org/"}))
+	if err != nil || !c.Secure() || c.Base() != "https://hub.example.org" || c.MailFrom != "collectif@hub.example.org" {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
