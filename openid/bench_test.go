@@ -2,6 +2,8 @@ package openid_test
 
 import (
 	"testing"
+
+	"collectif/openid/openidtest"
 )
 
 // BenchmarkLoginRoundTrip measures one complete login against the in-process
@@ -11,12 +13,11 @@ import (
 // as in a running hub.
 func BenchmarkLoginRoundTrip(b *testing.B) {
 	ctx := testContext(b)
-	o := startOP(b, opOptions{UserInfoJWT: true, PostOnly: true})
+	o := startOP(b, openidtest.Options{ProConnect: true})
 	cfg := configFor(o, "proconnect")
-	cfg.ProConnect = true
 	cfg.PKCE = true
 	h := newRP(b, cfg)
-	br := newBrowser(b)
+	br := openidtest.NewBrowser(b)
 
 	// Warm up: discovery and the provider's key set.
 	p, q := h.login(ctx, b, br, "proconnect")

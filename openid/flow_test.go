@@ -20,7 +20,43 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"collectif/openid"
+	"collectif/openid/openidtest"
 )
+
+// testBaseURL is the hub's public URL in tests. The .test TLD never resolves
+// and the browser stops at the callback redirect, so it is never contacted.
+const testBaseURL = "https://hub.collectif.test"
+
+// echirollesAgent is the one user of a test provider: Échirolles' agent,
+// with the claims ProConnect sends.
+func echirollesAgent() openidtest.User {
+	return openidtest.User{
+		Subject:            "a9f3c2e1d4b5",
+		Email:              "camille.martin@ville-echirolles.fr",
+		EmailVerified:      true,
+		GivenName:          "Camille",
+		UsualName:          "Martin",
+		FamilyName:         "Martin-Dupont",
+		UID:                "cmartin",
+		SIRET:              "21380151400014",
+		OrganizationalUnit: "Direction du numérique",
+		Phone:              "+33 4 76 20 63 00",
+		IdpID:              "71144ab3-ee1a-4401-b7b3-79b44f7daeeb",
+		// A stale value: userinfo must win over the ID token.
+		IDTokenClaims: map[string]any{"given_name": "Ancien-Prénom"},
+	}
+}
+
+// startOP starts a real provider (openidtest) for the Échirolles agent,
+// which lets RP-initiated logout send the agent back to the hub's home.
+func startOP(t testing.TB, o openidtest.Options) *openidtest.Provider {
+	t.Helper()
+	if o.User.Subject == "" {
+		o.User = echirollesAgent()
+	}
+	o.PostLogoutRedirectURIs = append(o.PostLogoutRedirectURIs, testBaseURL+"/")
+	return openidtest.Start(t, o)
+}
 
 // clock is the RP's clock, which tests move forward to expire things.
 type clock struct{ offset atomic.Int64 }
@@ -68,17 +104,15 @@ func newRP(t testing.TB, providers ...openid.ProviderConfig) *harness {
 	return h
 }
 
-// configFor is the hub's configuration for a test provider; it registers the
-// callback URL at the provider like an administrator would.
-func configFor(o *testOP, id string) openid.ProviderConfig {
-	o.registerRedirect(testBaseURL + "/login/oidc/" + id + "/callback")
-	return openid.ProviderConfig{
-		ID:           id,
-		Name:         "Provider " + id,
-		Issuer:       o.Issuer,
-		ClientID:     o.opts.ClientID,
-		ClientSecret: o.opts.ClientSecret,
-	}
+// configFor is the hub's configuration for a test provider, without PKCE
+// (the tests that want it turn it on); it registers the callback URL at the
+// provider like an administrator would.
+func configFor(o *openidtest.Provider, id string) openid.ProviderConfig {
+	o.AddRedirectURI(testBaseURL + "/login/oidc/" + id + "/callback")
+	cfg := o.Config(id)
+	cfg.Name = "Provider " + id
+	cfg.PKCE = false
+	return cfg
 }
 
 func testContext(t testing.TB) context.Context {
@@ -87,20 +121,31 @@ func testContext(t testing.TB) context.Context {
 	return ctx
 }
 
+// callback drives the login at the provider in the agent's browser and
+// returns the query of the hub's callback, where the browser stops.
+func callback(ctx context.Context, t testing.TB, b *openidtest.Browser, authURL string) url.Values {
+	t.Helper()
+	u, err := b.FollowUntil(ctx, authURL, testBaseURL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query()
+}
+
 // login runs Begin and the browser part, and returns the pending login and
 // the callback query, ready for Complete.
-func (h *harness) login(ctx context.Context, t testing.TB, b *browser, id string) (openid.Pending, url.Values) {
+func (h *harness) login(ctx context.Context, t testing.TB, b *openidtest.Browser, id string) (openid.Pending, url.Values) {
 	t.Helper()
 	authURL, p, err := h.rp.Begin(ctx, id)
 	if err != nil {
 		t.Fatalf("Begin: %v", err)
 	}
-	return p, b.callback(ctx, t, authURL)
+	return p, callback(ctx, t, b, authURL)
 }
 
 func TestLoginCodeFlowWithPKCE(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	cfg := configFor(o, "keycloak-grenoble")
 	cfg.PKCE = true
 	h := newRP(t, cfg)
@@ -149,14 +194,14 @@ func TestLoginCodeFlowWithPKCE(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	query := newBrowser(t).callback(ctx, t, authURL)
+	query := callback(ctx, t, openidtest.NewBrowser(t), authURL)
 	id, err := h.rp.Complete(ctx, restored, query)
 	if err != nil {
 		t.Fatalf("Complete: %v", err)
 	}
 	want := openid.Identity{
 		Provider:      "keycloak-grenoble",
-		Issuer:        o.Issuer,
+		Issuer:        o.Issuer(),
 		Subject:       "a9f3c2e1d4b5",
 		Email:         "camille.martin@ville-echirolles.fr",
 		EmailVerified: true,
@@ -171,10 +216,10 @@ func TestLoginCodeFlowWithPKCE(t *testing.T) {
 	if id.IDToken == "" || strings.Count(id.IDToken, ".") != 2 {
 		t.Errorf("raw ID token not kept for logout")
 	}
-	if id.Claims["email"] != "camille.martin@ville-echirolles.fr" || id.Claims["iss"] != o.Issuer {
+	if id.Claims["email"] != "camille.martin@ville-echirolles.fr" || id.Claims["iss"] != o.Issuer() {
 		t.Errorf("claims = %v", id.Claims)
 	}
-	if got, want := id.Key(), o.Issuer+"|a9f3c2e1d4b5"; got != want {
+	if got, want := id.Key(), o.Issuer()+"|a9f3c2e1d4b5"; got != want {
 		t.Errorf("Key() = %q, want %q", got, want)
 	}
 	if id.SIREN() != "" {
@@ -184,11 +229,11 @@ func TestLoginCodeFlowWithPKCE(t *testing.T) {
 
 func TestLoginWrongCodeVerifierRefusedByProvider(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	cfg := configFor(o, "kc")
 	cfg.PKCE = true
 	h := newRP(t, cfg)
-	p, q := h.login(ctx, t, newBrowser(t), "kc")
+	p, q := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 	p.CodeVerifier = strings.Repeat("x", 43) // an intercepted code is useless without the verifier
 	_, err := h.rp.Complete(ctx, p, q)
 	if !errors.Is(err, openid.ErrExchange) {
@@ -198,7 +243,7 @@ func TestLoginWrongCodeVerifierRefusedByProvider(t *testing.T) {
 
 func TestLoginWithoutPKCE(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	h := newRP(t, configFor(o, "kc"))
 	authURL, p, err := h.rp.Begin(ctx, "kc")
 	if err != nil {
@@ -207,7 +252,7 @@ func TestLoginWithoutPKCE(t *testing.T) {
 	if strings.Contains(authURL, "code_challenge") || p.CodeVerifier != "" {
 		t.Fatalf("PKCE sent to a provider without pkce: %s", authURL)
 	}
-	id, err := h.rp.Complete(ctx, p, newBrowser(t).callback(ctx, t, authURL))
+	id, err := h.rp.Complete(ctx, p, callback(ctx, t, openidtest.NewBrowser(t), authURL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,10 +263,12 @@ func TestLoginWithoutPKCE(t *testing.T) {
 
 func TestProConnectSignedUserinfo(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{UserInfoJWT: true, PostOnly: true})
+	o := startOP(t, openidtest.Options{ProConnect: true}) // signed userinfo, client_secret_post only
 	cfg := configFor(o, "proconnect")
+	if !cfg.ProConnect {
+		t.Fatalf("config of a ProConnect provider: %+v", cfg)
+	}
 	cfg.Name = "ProConnect"
-	cfg.ProConnect = true
 	cfg.ACRValues = "eidas1"
 	h := newRP(t, cfg)
 
@@ -239,13 +286,13 @@ func TestProConnectSignedUserinfo(t *testing.T) {
 	if u.Query().Has("code_challenge") {
 		t.Errorf("PKCE parameters sent to ProConnect without pkce: true")
 	}
-	id, err := h.rp.Complete(ctx, p, newBrowser(t).callback(ctx, t, authURL))
+	id, err := h.rp.Complete(ctx, p, callback(ctx, t, openidtest.NewBrowser(t), authURL))
 	if err != nil {
 		t.Fatalf("Complete: %v", err)
 	}
 	want := openid.Identity{
 		Provider:           "proconnect",
-		Issuer:             o.Issuer,
+		Issuer:             o.Issuer(),
 		Subject:            "a9f3c2e1d4b5",
 		IdpID:              "71144ab3-ee1a-4401-b7b3-79b44f7daeeb",
 		Email:              "camille.martin@ville-echirolles.fr",
@@ -266,12 +313,12 @@ func TestProConnectSignedUserinfo(t *testing.T) {
 	if got, want := id.SIREN(), "213801514"; got != want {
 		t.Errorf("SIREN() = %q, want %q", got, want)
 	}
-	if got, want := id.Key(), o.Issuer+"|71144ab3-ee1a-4401-b7b3-79b44f7daeeb|a9f3c2e1d4b5"; got != want {
+	if got, want := id.Key(), o.Issuer()+"|71144ab3-ee1a-4401-b7b3-79b44f7daeeb|a9f3c2e1d4b5"; got != want {
 		t.Errorf("Key() = %q, want %q", got, want)
 	}
 	// The token endpoint takes client_secret_post only: the RP must pick it
 	// from discovery at the first try.
-	if n := o.tokenRequests.Load(); n != 1 {
+	if n := o.TokenRequests(); n != 1 {
 		t.Errorf("%d token requests, want 1", n)
 	}
 	if got := h.rp.Providers(); len(got) != 1 || got[0] != (openid.ProviderInfo{ID: "proconnect", Name: "ProConnect"}) {
@@ -281,15 +328,14 @@ func TestProConnectSignedUserinfo(t *testing.T) {
 
 func TestProConnectRequiresIdpID(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{UserInfoJWT: true})
+	o := startOP(t, openidtest.Options{SignedUserinfo: true})
 	cfg := configFor(o, "proconnect")
 	cfg.ProConnect = true
 	cfg.Scopes = []string{"openid", "email"} // idp_id scope forgotten
-	o.store.mu.Lock()
-	delete(o.store.user.IDTokenClaims, "idp_id")
-	o.store.mu.Unlock()
+	// Nor is idp_id in the ID token.
+	o.RewriteIDToken(func(c map[string]any) { delete(c, "idp_id") }, nil)
 	h := newRP(t, cfg)
-	p, q := h.login(ctx, t, newBrowser(t), "proconnect")
+	p, q := h.login(ctx, t, openidtest.NewBrowser(t), "proconnect")
 	if _, err := h.rp.Complete(ctx, p, q); !errors.Is(err, openid.ErrMissingClaim) {
 		t.Fatalf("err = %v, want ErrMissingClaim", err)
 	}
@@ -302,35 +348,35 @@ func TestSignedUserinfoRejected(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
-		setup func(o *testOP)
+		setup func(o *openidtest.Provider)
 		want  error
 	}{
 		// The following userinfo JWTs are minted by the test provider
-		// variant with go-jose, since the op library cannot sign userinfo.
-		{"subject of another agent", func(o *testOP) {
-			o.setUserinfoHook(func(c map[string]any) { c["sub"] = "someone-else" })
+		// with go-jose, since the op library cannot sign userinfo.
+		{"subject of another agent", func(o *openidtest.Provider) {
+			o.RewriteUserinfo(func(c map[string]any) { c["sub"] = "someone-else" }, nil)
 		}, openid.ErrSubjectMismatch},
-		{"signed with a key the provider does not publish", func(o *testOP) {
-			o.setUserinfoKey(foreign)
+		{"signed with a key the provider does not publish", func(o *openidtest.Provider) {
+			o.RewriteUserinfo(nil, foreign)
 		}, openid.ErrUserInfo},
-		{"issued for another client", func(o *testOP) {
-			o.setUserinfoHook(func(c map[string]any) { c["aud"] = "another-client" })
+		{"issued for another client", func(o *openidtest.Provider) {
+			o.RewriteUserinfo(func(c map[string]any) { c["aud"] = "another-client" }, nil)
 		}, openid.ErrUserInfo},
-		{"issued by another issuer", func(o *testOP) {
-			o.setUserinfoHook(func(c map[string]any) { c["iss"] = "https://evil.example" })
+		{"issued by another issuer", func(o *openidtest.Provider) {
+			o.RewriteUserinfo(func(c map[string]any) { c["iss"] = "https://evil.example" }, nil)
 		}, openid.ErrUserInfo},
-		{"expired", func(o *testOP) {
-			o.setUserinfoHook(func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() })
+		{"expired", func(o *openidtest.Provider) {
+			o.RewriteUserinfo(func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() }, nil)
 		}, openid.ErrUserInfo},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := testContext(t)
-			o := startOP(t, opOptions{UserInfoJWT: true})
+			o := startOP(t, openidtest.Options{SignedUserinfo: true})
 			cfg := configFor(o, "proconnect")
 			cfg.ProConnect = true
 			h := newRP(t, cfg)
 			tc.setup(o)
-			p, q := h.login(ctx, t, newBrowser(t), "proconnect")
+			p, q := h.login(ctx, t, openidtest.NewBrowser(t), "proconnect")
 			id, err := h.rp.Complete(ctx, p, q)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Complete = %+v, %v; want %v", id, err, tc.want)
@@ -343,10 +389,10 @@ func TestSignedUserinfoRejected(t *testing.T) {
 // callback with the victim's state: without PKCE only the nonce catches it.
 func TestCodeInjectionNonceMismatch(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	h := newRP(t, configFor(o, "kc"))
 
-	_, attackerQuery := h.login(ctx, t, newBrowser(t), "kc")
+	_, attackerQuery := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 	_, victimPending, err := h.rp.Begin(ctx, "kc")
 	if err != nil {
 		t.Fatal(err)
@@ -374,10 +420,10 @@ func TestIDTokenAudience(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := testContext(t)
-			o := startOP(t, opOptions{})
+			o := startOP(t, openidtest.Options{})
 			h := newRP(t, configFor(o, "kc"))
-			o.setIDTokenHook(func(c map[string]any) { c["aud"], c["azp"] = tc.aud, tc.azp }, nil)
-			p, q := h.login(ctx, t, newBrowser(t), "kc")
+			o.RewriteIDToken(func(c map[string]any) { c["aud"], c["azp"] = tc.aud, tc.azp }, nil)
+			p, q := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 			_, err := h.rp.Complete(ctx, p, q)
 			switch {
 			case tc.wantOK && err != nil:
@@ -394,14 +440,14 @@ func TestIDTokenAudience(t *testing.T) {
 // publish but carrying the provider's key id (minted with go-jose).
 func TestIDTokenForgedSignature(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	h := newRP(t, configFor(o, "kc"))
 	forger, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.setIDTokenHook(func(c map[string]any) { c["sub"] = "maire-adjoint" }, forger)
-	p, q := h.login(ctx, t, newBrowser(t), "kc")
+	o.RewriteIDToken(func(c map[string]any) { c["sub"] = "maire-adjoint" }, forger)
+	p, q := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 	if _, err := h.rp.Complete(ctx, p, q); !errors.Is(err, openid.ErrIDToken) {
 		t.Fatalf("err = %v, want ErrIDToken", err)
 	}
@@ -409,9 +455,9 @@ func TestIDTokenForgedSignature(t *testing.T) {
 
 func TestExpiredIDToken(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{IDTokenLifetime: time.Minute})
+	o := startOP(t, openidtest.Options{IDTokenLifetime: time.Minute})
 	h := newRP(t, configFor(o, "kc"))
-	p, q := h.login(ctx, t, newBrowser(t), "kc")
+	p, q := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 	// Two minutes pass on the hub's clock: the pending login (10 minutes)
 	// is still valid, the one-minute ID token is not.
 	h.clock.Advance(2 * time.Minute)
@@ -424,24 +470,24 @@ func TestExpiredIDToken(t *testing.T) {
 
 func TestExpiredPendingLogin(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	h := newRP(t, configFor(o, "kc"))
-	p, q := h.login(ctx, t, newBrowser(t), "kc")
+	p, q := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 	h.clock.Advance(10*time.Minute + time.Second)
-	before := o.tokenRequests.Load()
+	before := o.TokenRequests()
 	if _, err := h.rp.Complete(ctx, p, q); !errors.Is(err, openid.ErrExpired) {
 		t.Fatalf("err = %v, want ErrExpired", err)
 	}
-	if o.tokenRequests.Load() != before {
+	if o.TokenRequests() != before {
 		t.Errorf("code exchanged for an expired login")
 	}
 }
 
 func TestStateMismatch(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	h := newRP(t, configFor(o, "kc"))
-	p, q := h.login(ctx, t, newBrowser(t), "kc")
+	p, q := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 
 	tampered := url.Values{"code": {q.Get("code")}, "state": {q.Get("state")[:42] + "A"}}
 	if tampered.Get("state") == p.State {
@@ -458,7 +504,7 @@ func TestStateMismatch(t *testing.T) {
 	if _, err := h.rp.Complete(ctx, openid.Pending{Provider: "kc"}, missing); !errors.Is(err, openid.ErrInvalidPending) {
 		t.Errorf("zero pending: err = %v, want ErrInvalidPending", err)
 	}
-	if n := o.tokenRequests.Load(); n != 0 {
+	if n := o.TokenRequests(); n != 0 {
 		t.Errorf("%d token requests for refused callbacks", n)
 	}
 	// The genuine callback still works.
@@ -469,14 +515,14 @@ func TestStateMismatch(t *testing.T) {
 
 func TestIssuerParameter(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	h := newRP(t, configFor(o, "kc"))
-	p, q := h.login(ctx, t, newBrowser(t), "kc")
+	p, q := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 	mixed := url.Values{"code": {q.Get("code")}, "state": {q.Get("state")}, "iss": {"https://evil.example"}}
 	if _, err := h.rp.Complete(ctx, p, mixed); !errors.Is(err, openid.ErrIssuerMismatch) {
 		t.Fatalf("err = %v, want ErrIssuerMismatch", err)
 	}
-	q.Set("iss", o.Issuer) // RFC 9207 parameter with the right issuer
+	q.Set("iss", o.Issuer()) // RFC 9207 parameter with the right issuer
 	if _, err := h.rp.Complete(ctx, p, q); err != nil {
 		t.Fatalf("genuine callback with iss: %v", err)
 	}
@@ -484,9 +530,10 @@ func TestIssuerParameter(t *testing.T) {
 
 func TestReplayedCode(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
-	h := newRP(t, configFor(o, "kc"))
-	p, q := h.login(ctx, t, newBrowser(t), "kc")
+	o := startOP(t, openidtest.Options{})
+	cfg := configFor(o, "kc")
+	h := newRP(t, cfg)
+	p, q := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 	id, err := h.rp.Complete(ctx, p, q)
 	if err != nil {
 		t.Fatal(err)
@@ -498,7 +545,7 @@ func TestReplayedCode(t *testing.T) {
 	if !strings.Contains(err.Error(), "invalid_grant") {
 		t.Errorf("error does not give the OAuth error code: %v", err)
 	}
-	for _, secret := range []string{q.Get("code"), id.IDToken, o.opts.ClientSecret, p.Nonce, p.State} {
+	for _, secret := range []string{q.Get("code"), id.IDToken, cfg.ClientSecret, p.Nonce, p.State} {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("error text leaks a secret value: %v", err)
 		}
@@ -510,14 +557,16 @@ func TestReplayedCode(t *testing.T) {
 
 func TestProviderError(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	h := newRP(t, configFor(o, "kc"))
-	o.deny.Store(true)
+	// The agent cancels at the provider. A control character and a line
+	// break in the description check that the RP sanitizes what it shows.
+	o.SetLoginError("access_denied", "L'agent a refusé\r\nla connexion\x1b[31m")
 	authURL, p, err := h.rp.Begin(ctx, "kc")
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := newBrowser(t).callback(ctx, t, authURL)
+	q := callback(ctx, t, openidtest.NewBrowser(t), authURL)
 
 	// An attacker's forged error (wrong state) is not even shown.
 	forged := url.Values{"error": {"access_denied"}, "error_description": {"Appelez le 08 99…"}, "state": {"forged"}}
@@ -540,8 +589,8 @@ func TestProviderError(t *testing.T) {
 
 func TestDiscoveryFailureThenRecovery(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
-	o.down.Store(true)
+	o := startOP(t, openidtest.Options{})
+	o.SetUnavailable(true)
 
 	// Starting the hub does not need the provider.
 	h := newRP(t, configFor(o, "kc"))
@@ -559,14 +608,14 @@ func TestDiscoveryFailureThenRecovery(t *testing.T) {
 		t.Errorf("LogoutURL before any discovery")
 	}
 
-	o.down.Store(false)
+	o.SetUnavailable(false)
 	for range 3 {
-		p, q := h.login(ctx, t, newBrowser(t), "kc")
+		p, q := h.login(ctx, t, openidtest.NewBrowser(t), "kc")
 		if _, err := h.rp.Complete(ctx, p, q); err != nil {
 			t.Fatalf("login after recovery: %v", err)
 		}
 	}
-	if n := o.discoveryHits.Load(); n != 1 {
+	if n := o.DiscoveryRequests(); n != 1 {
 		t.Errorf("discovery fetched %d times after recovery, want 1 (cached)", n)
 	}
 }
@@ -595,7 +644,7 @@ func TestDiscoveryConnectionRefused(t *testing.T) {
 
 func TestConcurrentFirstLogins(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	h := newRP(t, configFor(o, "kc"))
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -606,7 +655,7 @@ func TestConcurrentFirstLogins(t *testing.T) {
 				errs <- err
 				return
 			}
-			u, err := newBrowser(t).follow(ctx, authURL)
+			u, err := openidtest.NewBrowser(t).FollowUntil(ctx, authURL, testBaseURL+"/")
 			if err != nil {
 				errs <- err
 				return
@@ -621,7 +670,7 @@ func TestConcurrentFirstLogins(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := o.discoveryHits.Load(); n != 1 {
+	if n := o.DiscoveryRequests(); n != 1 {
 		t.Errorf("discovery fetched %d times by concurrent first logins, want 1", n)
 	}
 }
@@ -643,9 +692,9 @@ func TestUnknownProvider(t *testing.T) {
 func TestLogoutURL(t *testing.T) {
 	t.Run("with end_session_endpoint", func(t *testing.T) {
 		ctx := testContext(t)
-		o := startOP(t, opOptions{})
+		o := startOP(t, openidtest.Options{EndSession: true})
 		h := newRP(t, configFor(o, "kc"))
-		b := newBrowser(t)
+		b := openidtest.NewBrowser(t)
 		p, q := h.login(ctx, t, b, "kc")
 		id, err := h.rp.Complete(ctx, p, q)
 		if err != nil {
@@ -660,13 +709,13 @@ func TestLogoutURL(t *testing.T) {
 			t.Fatal(err)
 		}
 		lq := u.Query()
-		if u.Scheme+"://"+u.Host+u.Path != o.Issuer+"/end_session" ||
+		if u.Scheme+"://"+u.Host+u.Path != o.Issuer()+"/end_session" ||
 			lq.Get("id_token_hint") != id.IDToken || lq.Get("state") != "logout-state-1" ||
 			lq.Get("post_logout_redirect_uri") != testBaseURL+"/" || lq.Has("client_id") {
 			t.Fatalf("logout URL = %s", logout)
 		}
 		// The provider accepts it and sends the agent back to the hub.
-		back, err := b.follow(ctx, logout)
+		back, err := b.FollowUntil(ctx, logout, testBaseURL+"/")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -676,7 +725,7 @@ func TestLogoutURL(t *testing.T) {
 	})
 	t.Run("without end_session_endpoint", func(t *testing.T) {
 		ctx := testContext(t)
-		o := startOP(t, opOptions{NoEndSession: true})
+		o := startOP(t, openidtest.Options{}) // no end_session_endpoint in discovery
 		h := newRP(t, configFor(o, "kc"))
 		if err := h.rp.Discover(ctx, "kc"); err != nil {
 			t.Fatal(err)
@@ -691,7 +740,7 @@ func TestLogoutURL(t *testing.T) {
 // discovery must refuse it rather than accept tokens from "another" issuer.
 func TestDiscoveryIssuerMismatch(t *testing.T) {
 	ctx := testContext(t)
-	o := startOP(t, opOptions{})
+	o := startOP(t, openidtest.Options{})
 	cfg := configFor(o, "kc")
 	cfg.Issuer += "/"
 	h := newRP(t, cfg)
