@@ -1,8 +1,10 @@
-// Package account holds the rules about people's accounts: creating a local
-// account with an argon2id password, and the welcome mail that follows.
-// The identity issue extends it with OpenID logins, sessions and tokens.
+// Package account holds the rules about people's accounts: local accounts
+// with argon2id passwords, accounts created at a first OpenID Connect login
+// (keyed on issuer and subject, never on e-mail alone), the sign-in audit
+// trail, personal API tokens, "log out everywhere", and the member's rights
+// over their data (export, deletion).
 //
-// It imports access/, fault/, jobs/, mail/, model/, password/ and store/.
+// It imports access/, directory/, fault/, jobs/, mail/, model/, password/ and store/.
 package account
 
 import (
@@ -18,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"collectif/access"
+	"collectif/directory"
 	"collectif/fault"
 	"collectif/jobs"
 	"collectif/model"
@@ -29,8 +32,11 @@ import (
 type Service struct {
 	db       *store.DB
 	queue    *jobs.Queue
+	dir      *directory.Service
 	password password.Params
 	log      *slog.Logger
+	now      func() time.Time
+	dummy    string // a hash to verify against when the account is unknown
 }
 
 // Deps are what the service needs.
@@ -39,6 +45,8 @@ type Deps struct {
 	Queue    *jobs.Queue
 	Password password.Params // zero: password.Default
 	Logger   *slog.Logger
+	// Directory matches a new OpenID account's SIRET to its organization.
+	Directory *directory.Service
 }
 
 // New returns the account service.
@@ -49,7 +57,10 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: d.DB, queue: d.Queue, password: d.Password, log: d.Logger}
+	// Verifying a password for an unknown e-mail costs as much as for a
+	// known one, so timing does not tell which addresses have accounts.
+	dummy, _ := password.Hash("no account has this password", d.Password)
+	return &Service{db: d.DB, queue: d.Queue, dir: d.Directory, password: d.Password, log: d.Logger, now: time.Now, dummy: dummy}
 }
 
 // NewLocal is what it takes to create a local account.
