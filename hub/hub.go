@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -22,12 +23,15 @@ import (
 	"collectif/account"
 	"collectif/collective"
 	"collectif/config"
+	"collectif/directory"
 	"collectif/frontend"
 	"collectif/jobs"
 	"collectif/kv"
 	"collectif/mail"
+	"collectif/openid"
 	"collectif/server"
 	"collectif/store"
+	"collectif/territory"
 )
 
 // Hub is one running hub process.
@@ -40,6 +44,8 @@ type Hub struct {
 	Mail        mail.Sender
 	Accounts    *account.Service
 	Collectives *collective.Service
+	Directory   *directory.Service
+	OpenID      *openid.RP // nil when no provider is configured
 	Server      *server.Server
 	Metrics     *prometheus.Registry
 
@@ -50,6 +56,9 @@ type Hub struct {
 type Options struct {
 	// Workers: run background jobs (serve). Command-line tools only enqueue.
 	Workers bool
+	// OIDCClient is the HTTP client used to reach OpenID providers
+	// (tests trust their provider's certificate with it); nil: default.
+	OIDCClient *http.Client
 }
 
 // OpenDB checks the data directory and opens the database; errors name the
@@ -129,7 +138,22 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		return nil, err
 	}
 
-	h.Accounts = account.New(account.Deps{DB: h.DB, Queue: h.Queue, Logger: log})
+	ref, err := territory.Load()
+	if err != nil {
+		return nil, err
+	}
+	h.Directory = directory.New(h.DB, ref)
+	h.Accounts = account.New(account.Deps{DB: h.DB, Queue: h.Queue, Logger: log, Directory: h.Directory})
+	file, err := readFile(cfg.ConfigFile)
+	if err != nil {
+		return nil, &config.Error{Var: "COLLECTIF_CONFIG", Cause: err.Error()}
+	}
+	if len(file.OIDCProviders) > 0 {
+		h.OpenID, err = openid.New(ctx, openid.Options{Providers: file.OIDCProviders, BaseURL: cfg.Base(), Logger: log, HTTPClient: opts.OIDCClient})
+		if err != nil {
+			return nil, &config.Error{Var: "COLLECTIF_CONFIG", Cause: "oidc_providers: " + err.Error()}
+		}
+	}
 	h.Collectives = collective.New(h.DB)
 
 	fe, err := frontend.New()
@@ -145,6 +169,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Frontend:    fe,
 		Collectives: h.Collectives,
 		Accounts:    h.Accounts,
+		Directory:   h.Directory,
+		KV:          h.KV,
+		OpenID:      h.OpenID,
 		Ready:       h.readiness(),
 		Metrics:     h.Metrics,
 	})

@@ -86,7 +86,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		kind    fault.Kind
 	)
 	var fe *fiber.Error
-	if errors.As(err, &fe) {
+	if tm, ok := isTooMany(err); ok {
+		status, kind, message = fiber.StatusTooManyRequests, fault.Unavailable, tm.Error()
+	} else if errors.As(err, &fe) {
 		status = fe.Code
 		kind = kindOfStatus(fe.Code)
 		message = fiberMessages[fe.Code]
@@ -105,7 +107,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	c.Status(status)
 	if strings.HasPrefix(c.Path(), "/api/") || wantsJSON(c) {
-		body := fiber.Map{"code": kind.String(), "message": message}
+		code := kind.String()
+		if status == fiber.StatusTooManyRequests {
+			code = "rate_limited"
+		}
+		body := fiber.Map{"code": code, "message": message}
 		if field != "" {
 			body["field"] = field
 		}

@@ -8,8 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"collectif/access"
 )
 
 func (s *Server) routes() {
@@ -23,26 +21,47 @@ func (s *Server) routes() {
 
 	a.Get("/", s.home)
 	a.Get("/c/:slug", s.collectivePage)
+
+	s.authRoutes()
 }
 
 // pageData is what every page template gets.
 type pageData struct {
-	Host string
-	Nav  string // which main navigation entry is current
-	Data any
+	Host     string
+	Nav      string // which main navigation entry is current
+	LoggedIn bool
+	Admin    bool
+	CSRF     string // the anti-forgery token for forms
+	Flash    string // a one-time message, e.g. "your token was revoked"
+	Data     any
 }
 
-func (s *Server) page(_ *fiber.Ctx, nav string, data any) pageData {
-	return pageData{Host: s.d.BaseURL.Host, Nav: nav, Data: data}
+func (s *Server) page(c *fiber.Ctx, nav string, data any) pageData {
+	p := principal(c)
+	pd := pageData{Host: s.d.BaseURL.Host, Nav: nav, LoggedIn: !p.IsAnonymous(), Admin: p.IsAdmin(), Data: data}
+	if w := whoOf(c); w.sess != nil {
+		pd.CSRF = w.sess.data.CSRF
+		if f := w.sess.data.Flash; f != "" {
+			pd.Flash = f
+			w.sess.data.Flash = ""
+			w.dirty = true
+		}
+	}
+	return pd
+}
+
+// flash keeps a message for the next page the visitor sees.
+func (s *Server) flash(c *fiber.Ctx, msg string) {
+	if sess, err := s.session(c); err == nil {
+		sess.data.Flash = msg
+		whoOf(c).dirty = true
+	}
 }
 
 func (s *Server) render(c *fiber.Ctx, name, nav string, data any) error {
 	c.Type("html", "utf-8")
 	return s.d.Frontend.Render(c, name, s.page(c, nav, data))
 }
-
-// principal says who makes the request; sessions arrive with the identity issue.
-func principal(*fiber.Ctx) access.Principal { return access.Anonymous() }
 
 func (s *Server) home(c *fiber.Ctx) error {
 	list, err := s.d.Collectives.List(c.UserContext(), principal(c))

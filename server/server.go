@@ -14,7 +14,10 @@ import (
 
 	"collectif/account"
 	"collectif/collective"
+	"collectif/directory"
 	"collectif/frontend"
+	"collectif/kv"
+	"collectif/openid"
 )
 
 // Check is a named readiness check of a dependency.
@@ -30,17 +33,23 @@ type Deps struct {
 	Frontend    *frontend.Frontend
 	Collectives *collective.Service
 	Accounts    *account.Service
-	Ready       []Check
-	Metrics     *prometheus.Registry
-	BodyLimit   int // bytes; default 1 MiB (uploads get their own limit)
+	Directory   *directory.Service
+	// KV holds sessions and rate-limit counters (Redis or in process).
+	KV kv.Backend
+	// OpenID is the relying party of the configured providers (may have none).
+	OpenID    *openid.RP
+	Ready     []Check
+	Metrics   *prometheus.Registry
+	BodyLimit int // bytes; default 1 MiB (uploads get their own limit)
 }
 
 // Server is the HTTP server of one hub process.
 type Server struct {
-	d   Deps
-	app *fiber.App
-	log *slog.Logger
-	m   *httpMetrics
+	d        Deps
+	app      *fiber.App
+	log      *slog.Logger
+	m        *httpMetrics
+	sessions *sessions
 }
 
 // New builds the Fiber app and its routes.
@@ -51,7 +60,11 @@ func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.KV == nil {
+		d.KV = kv.NewMemory(kv.Options{})
+	}
 	s := &Server{d: d, log: d.Logger}
+	s.sessions = &sessions{kv: d.KV, secure: d.BaseURL.Scheme == "https"}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "collectif",
 		DisableStartupMessage: true,
@@ -73,6 +86,7 @@ func New(d Deps) *Server {
 	s.m = newHTTPMetrics(d.Metrics)
 	s.app.Use(s.requestContext, s.recoverPanic, securityHeaders(d.BaseURL.Scheme == "https"))
 	s.app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	s.app.Use(s.identify, s.checkCSRF)
 	s.routes()
 	return s
 }
