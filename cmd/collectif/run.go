@@ -36,6 +36,7 @@ Commandes:
   migrate    apply pending database migrations and print them
   admin      administration tasks:
                admin create-user --email E --name N --password-stdin [--admin]
+               admin create-token --email E [--scope read|read,write] [--name N]
   version    print the version
   help       print this help
 
@@ -241,6 +242,7 @@ func migrate(ctx context.Context, args []string, e env) error {
 
 const adminUsage = `Usage:
   collectif admin create-user --email E --name N --password-stdin [--admin]
+  collectif admin create-token --email E [--scope read|read,write] [--name N]
 `
 
 func admin(ctx context.Context, args []string, e env) error {
@@ -251,6 +253,8 @@ func admin(ctx context.Context, args []string, e env) error {
 	switch args[0] {
 	case "create-user":
 		return createUser(ctx, args[1:], e)
+	case "create-token":
+		return createToken(ctx, args[1:], e)
 	}
 	fmt.Fprintf(e.stderr, "collectif admin: unknown task %q\n%s", args[0], adminUsage)
 	return errUsage
@@ -294,5 +298,40 @@ func createUser(ctx context.Context, args []string, e env) error {
 		role = "administrator"
 	}
 	fmt.Fprintf(e.stdout, "created %s account %s <%s>\n", role, a.ID, a.Email)
+	return nil
+}
+
+func createToken(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("admin create-token", e)
+	email := fs.String("email", "", "e-mail address of the account (required)")
+	scope := fs.String("scope", "read", "read, or read,write")
+	name := fs.String("name", "command line", "what the token is for")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		fmt.Fprintln(e.stderr, "collectif admin create-token: --email is required")
+		fs.Usage()
+		return errUsage
+	}
+	cfg, log, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	h, err := hub.Open(ctx, cfg, log, hub.Options{})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	a, err := h.Accounts.ByEmail(ctx, *email)
+	if err != nil {
+		return err
+	}
+	plain, _, err := h.Accounts.CreateToken(ctx, access.System(), a.ID, *name, *scope)
+	if err != nil {
+		return err
+	}
+	// Only the token on stdout, so that scripts can capture it.
+	fmt.Fprintln(e.stdout, plain)
 	return nil
 }
