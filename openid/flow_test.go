@@ -38,7 +38,7 @@ func echirollesAgent() openidtest.User {
 		UsualName:          "Martin",
 		FamilyName:         "Martin-Dupont",
 		UID:                "cmartin",
-		SIRET:              "21380151400014",
+		SIRET:              "21380151700011",
 		OrganizationalUnit: "Direction du numérique",
 		Phone:              "+33 4 76 20 63 00",
 		IdpID:              "71144ab3-ee1a-4401-b7b3-79b44f7daeeb",
@@ -300,7 +300,7 @@ func TestProConnectSignedUserinfo(t *testing.T) {
 		GivenName:          "Camille",
 		FamilyName:         "Martin", // usual_name comes before family_name
 		UID:                "cmartin",
-		SIRET:              "21380151400014",
+		SIRET:              "21380151700011",
 		OrganizationalUnit: "Direction du numérique",
 		Phone:              "+33 4 76 20 63 00",
 		ACR:                "eidas1",
@@ -310,7 +310,7 @@ func TestProConnectSignedUserinfo(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("identity:\n got %+v\nwant %+v", got, want)
 	}
-	if got, want := id.SIREN(), "213801514"; got != want {
+	if got, want := id.SIREN(), "213801517"; got != want {
 		t.Errorf("SIREN() = %q, want %q", got, want)
 	}
 	if got, want := id.Key(), o.Issuer()+"|71144ab3-ee1a-4401-b7b3-79b44f7daeeb|a9f3c2e1d4b5"; got != want {

@@ -148,7 +148,7 @@ func TestBrowserLogsIntoWebServer(t *testing.T) {
 	camille := openidtest.DefaultUser()
 	b := openidtest.NewBrowser(t)
 	status, page := get(ctx, t, b, h.srv.URL+"/login/oidc/proconnect")
-	want := "Camille Martin (21380151400014) " + op.Issuer() + "|" + camille.IdpID + "|" + camille.Subject
+	want := "Camille Martin (21380151700011) " + op.Issuer() + "|" + camille.IdpID + "|" + camille.Subject
 	if status != http.StatusOK || page != want {
 		t.Fatalf("after login: HTTP %d %q, want %q", status, page, want)
 	}

@@ -42,7 +42,7 @@ func DefaultUser() User {
 		FamilyName:         "Martin",
 		UsualName:          "Martin",
 		UID:                "cmartin",
-		SIRET:              "21380151400014",
+		SIRET:              "21380151700011",
 		OrganizationalUnit: "Direction du numérique",
 		Phone:              "+33 4 76 20 63 00",
 		IdpID:              "71144ab3-ee1a-4401-b7b3-79b44f7daeeb",
