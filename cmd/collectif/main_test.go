@@ -14,9 +14,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -400,4 +403,93 @@ func TestGracefulShutdown(t *testing.T) {
 		c.Close()
 		t.Fatal("the port still accepts connections")
 	}
+}
+
+// TestTwoNodesShareSessions runs two `collectif serve` processes on the
+// same PostgreSQL and Redis: a login on one is valid on the other.
+func TestTwoNodesShareSessions(t *testing.T) {
+	redis := os.Getenv("COLLECTIF_TEST_REDIS_URL")
+	if redis == "" || os.Getenv(storetest.EnvDatabaseURL) == "" {
+		t.Skip("needs COLLECTIF_TEST_DATABASE_URL and COLLECTIF_TEST_REDIS_URL")
+	}
+	h := newEnv(t, store.Postgres)
+	h["COLLECTIF_REDIS_URL"] = redis
+	if r := h.run(t, "un mot de passe assez long\n", "admin", "create-user", "--email", "camille@ville.example", "--name", "Camille", "--password-stdin"); r.code != 0 {
+		t.Fatalf("create-user: %s", r.stderr)
+	}
+	a, b := h.start(t), h.start(t)
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := client.Get(a.base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF field on the login page of node A:\n%s", page)
+	}
+	resp, err = client.PostForm(a.base+"/login", url.Values{"_csrf": {string(m[1])}, "email": {"camille@ville.example"}, "password": {"un mot de passe assez long"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasSuffix(resp.Request.URL.Path, "/account") {
+		t.Fatalf("login on node A: %d %s", resp.StatusCode, resp.Request.URL)
+	}
+	ua, _ := url.Parse(a.base)
+	ub, _ := url.Parse(b.base)
+	jar.SetCookies(ub, jar.Cookies(ua))
+	resp, err = client.Get(b.base + "/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "camille@ville.example") {
+		t.Fatalf("the session made on node A is not valid on node B: %d %s", resp.StatusCode, resp.Request.URL)
+	}
+	a.stop(t)
+	b.stop(t)
+}
+
+// TestCreateTokenThenMe follows the API contract: a token printed by
+// `collectif admin create-token` opens GET /api/v1/me.
+func TestCreateTokenThenMe(t *testing.T) {
+	h := newEnv(t, store.SQLite)
+	if r := h.run(t, "un mot de passe assez long\n", "admin", "create-user", "--email", "partenaire@anct.example", "--name", "Dominique Partenaire", "--password-stdin"); r.code != 0 {
+		t.Fatalf("create-user: %s", r.stderr)
+	}
+	r := h.run(t, "", "admin", "create-token", "--email", "partenaire@anct.example", "--scope", "read,write")
+	token := strings.TrimSpace(r.stdout)
+	if r.code != 0 || !strings.HasPrefix(token, "clf_") || strings.Contains(token, "\n") {
+		t.Fatalf("create-token: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	if r := h.run(t, "", "admin", "create-token", "--email", "nobody@nowhere.example"); r.code != 1 {
+		t.Fatalf("token for an unknown account: exit %d", r.code)
+	}
+	s := h.start(t)
+	req, _ := http.NewRequest("GET", s.base+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me map[string]any
+	json.NewDecoder(resp.Body).Decode(&me)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || me["email"] != "partenaire@anct.example" || me["name"] != "Dominique Partenaire" {
+		t.Fatalf("GET /api/v1/me = %d %v", resp.StatusCode, me)
+	}
+	resp, err = http.Get(s.base + "/api/v1/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("without a token: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	s.stop(t)
 }
