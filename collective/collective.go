@@ -107,7 +107,7 @@ type NewCollective struct {
 // Create creates a collective; only instance administrators may.
 func (s *Service) Create(ctx context.Context, p access.Principal, in NewCollective) (*model.Collective, error) {
 	const op = "collective.Create"
-	if !p.IsAdmin() {
+	if !access.Can(p, access.CreateCollective, access.Subject{}) {
 		return nil, &fault.Error{Kind: fault.Forbidden, Op: op, Message: "seul un administrateur de l'instance peut créer un collectif"}
 	}
 	in.Slug = strings.TrimSpace(in.Slug)
@@ -150,15 +150,19 @@ type NewGroup struct {
 // administrators may; the directory issue opens it to collective admins.
 func (s *Service) CreateGroup(ctx context.Context, p access.Principal, collectiveSlug string, in NewGroup) (*model.WorkingGroup, error) {
 	const op = "collective.CreateGroup"
-	if !p.IsAdmin() {
-		return nil, &fault.Error{Kind: fault.Forbidden, Op: op, Message: "vous ne pouvez pas créer de groupe de travail ici"}
-	}
 	var c model.Collective
 	if err := s.db.R.NewSelect().Model(&c).Where("slug = ?", collectiveSlug).Scan(ctx); err != nil {
 		if errors.Is(store.NotFound(err), store.ErrNotFound) {
 			return nil, &fault.Error{Kind: fault.NotFound, Op: op, Message: "collectif introuvable"}
 		}
 		return nil, fault.Wrap(op, err)
+	}
+	st, err := Standing(ctx, s.db.R, p, c.ID, "")
+	if err != nil {
+		return nil, fault.Wrap(op, err)
+	}
+	if !access.Can(p, access.CreateGroup, st) {
+		return nil, &fault.Error{Kind: fault.Forbidden, Op: op, Message: "seuls les administrateurs du collectif peuvent créer un groupe de travail"}
 	}
 	switch {
 	case !ValidSlug(in.Slug):
@@ -173,7 +177,7 @@ func (s *Service) CreateGroup(ctx context.Context, p access.Principal, collectiv
 	now := time.Now().UTC()
 	g := &model.WorkingGroup{ID: model.NewID(), CollectiveID: c.ID, Slug: in.Slug, Name: strings.TrimSpace(in.Name), Summary: in.Summary,
 		JoinPolicy: in.JoinPolicy, Visibility: in.Visibility, CreatedAt: now, UpdatedAt: now}
-	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.NewInsert().Model(g).Exec(ctx)
 		return store.Conflict(err)
 	})
