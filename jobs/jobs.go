@@ -98,6 +98,16 @@ type Options struct {
 	RescueAfter time.Duration
 	// JobTimeout bounds one run. Default 5 minutes.
 	JobTimeout time.Duration
+	// Periodic jobs are enqueued on schedule by one node of the cluster
+	// (River's elected leader), so they run once per period, not once
+	// per node.
+	Periodic []Periodic
+}
+
+// Periodic is a job enqueued every Every.
+type Periodic struct {
+	Every time.Duration
+	Args  func() Args
 }
 
 // Queue enqueues and, when it has workers, runs jobs.
@@ -144,6 +154,10 @@ func New(db *store.DB, reg *Registry, opts Options) (*Queue, error) {
 	} else if reg != nil {
 		// Still validate kinds on insert.
 		cfg.Workers = reg.workers
+	}
+	for _, p := range opts.Periodic {
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(p.Every),
+			func() (river.JobArgs, *river.InsertOpts) { return p.Args(), nil }, nil))
 	}
 	c, err := river.NewClient(driver(db), cfg)
 	if err != nil {

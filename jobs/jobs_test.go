@@ -99,7 +99,7 @@ func enqueue(t *testing.T, db *store.DB, q *jobs.Queue, ctx context.Context, not
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(8 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -228,4 +228,22 @@ func TestStatsSeeWaitingJobs(t *testing.T) {
 			t.Fatalf("stats = %+v; want one pending job a few ms old", st)
 		}
 	})
+}
+
+func TestPeriodicJobRuns(t *testing.T) {
+	ctx := context.Background()
+	db := migrated(t, store.SQLite)
+	rec := newRecorder()
+	reg := jobs.NewRegistry(nil)
+	jobs.Handle(reg, rec.handle)
+	q, err := jobs.New(db, reg, jobs.Options{Workers: 1, PollInterval: 50 * time.Millisecond,
+		Periodic: []jobs.Periodic{{Every: 200 * time.Millisecond, Args: func() jobs.Args { return noteArgs{Note: "tick"} }}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(ctx)
+	waitFor(t, "a periodic run", func() bool { n, _ := rec.count("tick"); return n >= 2 })
 }

@@ -23,6 +23,9 @@ func (s *Server) routes() {
 	a.Get("/c/:slug", s.collectivePage)
 
 	s.authRoutes()
+	a.Get("/api/v1/openapi.json", s.openapi)
+	s.discussionRoutes()
+	s.resourceRoutes()
 }
 
 // pageData is what every page template gets.

@@ -15,9 +15,11 @@ import (
 	"collectif/account"
 	"collectif/collective"
 	"collectif/directory"
+	"collectif/discussion"
 	"collectif/frontend"
 	"collectif/kv"
 	"collectif/openid"
+	"collectif/resource"
 )
 
 // Check is a named readiness check of a dependency.
@@ -34,6 +36,8 @@ type Deps struct {
 	Collectives *collective.Service
 	Accounts    *account.Service
 	Directory   *directory.Service
+	Discussions *discussion.Service
+	Resources   *resource.Service
 	// KV holds sessions and rate-limit counters (Redis or in process).
 	KV kv.Backend
 	// OpenID is the relying party of the configured providers (may have none).
@@ -45,11 +49,12 @@ type Deps struct {
 
 // Server is the HTTP server of one hub process.
 type Server struct {
-	d        Deps
-	app      *fiber.App
-	log      *slog.Logger
-	m        *httpMetrics
-	sessions *sessions
+	openapiDoc []byte
+	d          Deps
+	app        *fiber.App
+	log        *slog.Logger
+	m          *httpMetrics
+	sessions   *sessions
 }
 
 // New builds the Fiber app and its routes.
@@ -83,6 +88,13 @@ func New(d Deps) *Server {
 		StrictRouting: true,
 		CaseSensitive: true,
 	})
+	doc, err := buildOpenAPI()
+	if err != nil {
+		// The fragments are embedded: a broken one is a build mistake,
+		// caught by the tests before any release.
+		panic(err)
+	}
+	s.openapiDoc = doc
 	s.m = newHTTPMetrics(d.Metrics)
 	s.app.Use(s.requestContext, s.recoverPanic, securityHeaders(d.BaseURL.Scheme == "https"))
 	s.app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))

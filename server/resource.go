@@ -1,0 +1,4 @@
+package server
+
+// resourceRoutes registers the pages and API of resources.
+func (s *Server) resourceRoutes() {}
