@@ -105,7 +105,7 @@ func (s *Service) CreateLocal(ctx context.Context, p access.Principal, in NewLoc
 		return nil, fault.Wrap(op, err)
 	}
 	now := time.Now().UTC()
-	a := &model.Account{ID: model.NewID(), Email: email, Name: name, PasswordHash: hash, IsAdmin: in.Admin, CreatedAt: now, UpdatedAt: now}
+	a := &model.Account{ID: model.NewID(), Email: email, Name: name, PasswordHash: hash, IsAdmin: in.Admin, ShowInDir: true, CreatedAt: now, UpdatedAt: now}
 	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(a).Exec(ctx); err != nil {
 			return store.Conflict(err)

@@ -165,7 +165,7 @@ func (s *Service) createFromIdentity(ctx context.Context, tx bun.Tx, id External
 	if utf8.RuneCountInString(name) > 200 {
 		name = string([]rune(name)[:200])
 	}
-	a := &model.Account{ID: model.NewID(), Email: email, Name: name, Phone: id.Phone, CreatedAt: now, UpdatedAt: now}
+	a := &model.Account{ID: model.NewID(), Email: email, Name: name, Phone: id.Phone, ShowInDir: true, CreatedAt: now, UpdatedAt: now}
 	var org *model.Organization
 	if id.SIREN != "" && s.dir != nil {
 		o, err := s.dir.EnsureBySIREN(ctx, tx, id.SIREN)

@@ -82,14 +82,18 @@ type Export struct {
 }
 
 type ExportProfile struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Title     string    `json:"title"`
-	Phone     string    `json:"phone"`
-	Admin     bool      `json:"instance_admin"`
-	HasLocal  bool      `json:"has_local_password"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string          `json:"id"`
+	Email     string          `json:"email"`
+	Name      string          `json:"name"`
+	Title     string          `json:"title"`
+	Phone     string          `json:"phone"`
+	Bio       string          `json:"bio"`
+	Skills    []string        `json:"skills"`
+	Tools     []string        `json:"tools"`
+	Privacy   map[string]bool `json:"privacy"`
+	Admin     bool            `json:"instance_admin"`
+	HasLocal  bool            `json:"has_local_password"`
+	CreatedAt time.Time       `json:"created_at"`
 }
 
 type ExportOrg struct {
@@ -142,9 +146,13 @@ func (s *Service) Export(ctx context.Context, p access.Principal, accountID stri
 		return nil, err
 	}
 	e := &Export{Format: "collectif-export/1", ExportedAt: s.now().UTC(),
-		Profile:     ExportProfile{ID: a.ID, Email: a.Email, Name: a.Name, Title: a.Title, Phone: a.Phone, Admin: a.IsAdmin, HasLocal: a.PasswordHash != "", CreatedAt: a.CreatedAt},
+		Profile: ExportProfile{ID: a.ID, Email: a.Email, Name: a.Name, Title: a.Title, Phone: a.Phone, Bio: a.Bio, Admin: a.IsAdmin, HasLocal: a.PasswordHash != "", CreatedAt: a.CreatedAt,
+			Privacy: map[string]bool{"show_in_directory": a.ShowInDir, "show_email": a.ShowEmail, "show_phone": a.ShowPhone}},
 		Identities:  []ExportIdentity{},
 		Memberships: []ExportMembership{}, Groups: []ExportMembership{}, SignIns: []ExportSignIn{}, Tokens: []ExportToken{}}
+	if e.Profile.Skills, e.Profile.Tools, err = s.Tags(ctx, a.ID); err != nil {
+		return nil, err
+	}
 	if a.OrganizationID != "" {
 		if o, err := s.dir.ByID(ctx, a.OrganizationID); err == nil {
 			e.Organization = &ExportOrg{ID: o.ID, Name: o.Name, Kind: string(o.Kind), SIREN: o.SIREN, Source: a.OrgSource}
@@ -211,7 +219,7 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, accountID stri
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Table("accounts").
 			Set("email = ?", "deleted-"+strings.ToLower(accountID)+"@invalid").
-			Set("name = ?", "Compte supprimé").Set("title = ''").Set("phone = ''").
+			Set("name = ?", "Compte supprimé").Set("title = ''").Set("phone = ''").Set("bio = ''").
 			Set("password_hash = NULL").Set("organization_id = NULL").Set("organization_source = ''").
 			Set("is_admin = ?", false).Set("session_epoch = session_epoch + 1").
 			Set("deleted_at = ?", now).Set("updated_at = ?", now).
@@ -222,7 +230,7 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, accountID stri
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fault.New(fault.NotFound, "compte introuvable")
 		}
-		for _, table := range []string{"identities", "api_tokens", "sign_ins", "memberships", "group_memberships"} {
+		for _, table := range []string{"identities", "api_tokens", "sign_ins", "memberships", "group_memberships", "account_tags"} {
 			if _, err := tx.NewDelete().Table(table).Where("account_id = ?", accountID).Exec(ctx); err != nil {
 				return err
 			}

@@ -62,6 +62,43 @@ type Page struct {
 	Collective model.Collective
 	Members    int
 	Groups     []model.WorkingGroup // the groups p may see
+	Membership *model.Membership    // p's membership, nil if none
+	// What the viewer may do here, for the page's buttons (each action
+	// checks again).
+	CanRequest, CanDecide, CanViewDirectory, CanCreateGroup bool
+}
+
+// groupsOf returns the working groups of c that p may see, by name.
+func (s *Service) groupsOf(ctx context.Context, p access.Principal, c *model.Collective) ([]model.WorkingGroup, error) {
+	var all []model.WorkingGroup
+	if err := s.db.R.NewSelect().Model(&all).Where("collective_id = ?", c.ID).OrderExpr("name").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, g := range all {
+		if g.Visibility == model.VisibilityPublic {
+			out = append(out, g)
+			continue
+		}
+		st, err := Standing(ctx, s.db.R, p, c.ID, g.ID)
+		if err != nil {
+			return nil, err
+		}
+		if access.Can(p, access.ViewGroup, st) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// Groups lists the working groups of a collective that p may see.
+func (s *Service) Groups(ctx context.Context, p access.Principal, slug string) ([]model.WorkingGroup, error) {
+	c, err := s.bySlug(ctx, s.db.R, slug)
+	if err != nil {
+		return nil, fault.Wrap("collective.Groups", err)
+	}
+	gs, err := s.groupsOf(ctx, p, c)
+	return gs, fault.Wrap("collective.Groups", err)
 }
 
 // Get returns the page of the collective named slug.
@@ -83,15 +120,20 @@ func (s *Service) Get(ctx context.Context, p access.Principal, slug string) (*Pa
 		return nil, fault.Wrap(op, err)
 	}
 	pg.Members = int(n)
-	q := s.db.R.NewSelect().Model(&pg.Groups).Where("collective_id = ?", pg.Collective.ID).OrderExpr("name")
-	if !p.IsAdmin() {
-		// Members-only groups stay hidden until the membership rules of
-		// the directory issue say who belongs.
-		q = q.Where("visibility = ?", model.VisibilityPublic)
-	}
-	if err := q.Scan(ctx); err != nil {
+	if pg.Groups, err = s.groupsOf(ctx, p, &pg.Collective); err != nil {
 		return nil, fault.Wrap(op, err)
 	}
+	if pg.Membership, err = s.Membership(ctx, p, pg.Collective.ID); err != nil {
+		return nil, fault.Wrap(op, err)
+	}
+	st, err := Standing(ctx, s.db.R, p, pg.Collective.ID, "")
+	if err != nil {
+		return nil, fault.Wrap(op, err)
+	}
+	pg.CanRequest = access.Can(p, access.RequestMembership, st) || pg.Membership != nil && pg.Membership.Status == model.StatusLeft
+	pg.CanDecide = access.Can(p, access.DecideMembership, st)
+	pg.CanViewDirectory = access.Can(p, access.ViewDirectory, st)
+	pg.CanCreateGroup = access.Can(p, access.CreateGroup, st)
 	return pg, nil
 }
 

@@ -58,3 +58,6 @@ func Standing(ctx context.Context, db bun.IDB, p access.Principal, collectiveID,
 	}
 	return s, nil
 }
+
+// bunIn wraps a slice for an IN (?) clause.
+func bunIn[T any](s []T) any { return bun.In(s) }

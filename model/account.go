@@ -20,6 +20,10 @@ type Account struct {
 	Phone          string    `bun:"phone"`                  // never public
 	OrgSource      string    `bun:"organization_source"`    // "siret", "manual" or ""
 	SessionEpoch   int       `bun:"session_epoch"`          // raised by "log out everywhere"
+	Bio            string    `bun:"bio"`
+	ShowInDir      bool      `bun:"show_in_directory"` // listed in the member directories of its collectives
+	ShowEmail      bool      `bun:"show_email"`        // e-mail shown to fellow members (never to the public)
+	ShowPhone      bool      `bun:"show_phone"`        // phone shown to fellow members (never to the public)
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 	DeletedAt      time.Time `bun:"deleted_at,nullzero"`

@@ -75,6 +75,8 @@ type Membership struct {
 	Role         Role             `bun:"role"`
 	Status       MembershipStatus `bun:"status"`
 	Message      string           `bun:"message"` // the request or decision message
+	DecidedBy    string           `bun:"decided_by,nullzero"`
+	DecidedAt    time.Time        `bun:"decided_at,nullzero"`
 	CreatedAt    time.Time        `bun:"created_at"`
 	UpdatedAt    time.Time        `bun:"updated_at"`
 }

@@ -49,6 +49,7 @@ type Organization struct {
 	ID          string    `bun:"id,pk"`
 	Kind        OrgKind   `bun:"kind"`
 	Name        string    `bun:"name"`
+	NameNorm    string    `bun:"name_norm"`           // territory.Normalize(Name), for lookups
 	InseeCode   string    `bun:"insee_code,nullzero"` // communes, départements, régions
 	SIREN       string    `bun:"siren,nullzero"`
 	Departement string    `bun:"departement,nullzero"` // INSEE code of the département

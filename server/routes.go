@@ -20,7 +20,7 @@ func (s *Server) routes() {
 	a.Get("/static/:name", s.static)
 
 	a.Get("/", s.home)
-	a.Get("/c/:slug", s.collectivePage)
+	s.collectiveRoutes()
 
 	s.authRoutes()
 	a.Get("/api/v1/openapi.json", s.openapi)
@@ -72,14 +72,6 @@ func (s *Server) home(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, "home", "home", list)
-}
-
-func (s *Server) collectivePage(c *fiber.Ctx) error {
-	pg, err := s.d.Collectives.Get(c.UserContext(), principal(c), c.Params("slug"))
-	if err != nil {
-		return err
-	}
-	return s.render(c, "collective", "home", pg)
 }
 
 func (s *Server) static(c *fiber.Ctx) error {
