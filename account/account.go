@@ -133,3 +133,42 @@ func (s *Service) ByID(ctx context.Context, id string) (*model.Account, error) {
 	}
 	return a, nil
 }
+
+// Profile is what the operator sets on an account created without a
+// password, for demonstration data and imports.
+type Profile struct {
+	Email, Name, Title, OrganizationID string
+	Skills, Tools                      []string
+}
+
+// EnsureProfile creates, when no account has the e-mail yet, an account
+// that cannot log in until it is linked to an OpenID identity or given a
+// password; the operator only. It returns the existing or new account.
+func (s *Service) EnsureProfile(ctx context.Context, p access.Principal, in Profile) (*model.Account, error) {
+	const op = "account.EnsureProfile"
+	if !p.IsSystem() {
+		return nil, &fault.Error{Kind: fault.Forbidden, Op: op, Message: "réservé à l'opérateur"}
+	}
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, fault.Wrap(op, err)
+	}
+	if a, err := s.ByEmail(ctx, email); err == nil {
+		return a, nil
+	}
+	now := time.Now().UTC()
+	a := &model.Account{ID: model.NewID(), Email: email, Name: in.Name, Title: in.Title, OrganizationID: in.OrganizationID,
+		ShowInDir: true, CreatedAt: now, UpdatedAt: now}
+	if in.OrganizationID != "" {
+		a.OrgSource = "manual"
+	}
+	if _, err := s.db.W.NewInsert().Model(a).Exec(ctx); err != nil {
+		return nil, fault.Wrap(op, store.Conflict(err))
+	}
+	if len(in.Skills)+len(in.Tools) > 0 {
+		if err := s.UpdateDirectoryProfile(ctx, access.System(), a.ID, DirectoryProfile{Skills: in.Skills, Tools: in.Tools, ShowInDir: true}); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}

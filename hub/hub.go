@@ -23,6 +23,7 @@ import (
 	"collectif/account"
 	"collectif/collective"
 	"collectif/config"
+	"collectif/demo"
 	"collectif/directory"
 	"collectif/frontend"
 	"collectif/jobs"
@@ -282,4 +283,9 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.running, prometheus.GaugeValue, float64(s.Running))
 	ch <- prometheus.MustNewConstMetric(c.failed, prometheus.GaugeValue, float64(s.Failed))
 	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, s.OldestAge.Seconds())
+}
+
+// DemoDeps are the services `collectif demo` fills.
+func (h *Hub) DemoDeps() demo.Deps {
+	return demo.Deps{Accounts: h.Accounts, Collectives: h.Collectives, Directory: h.Directory}
 }

@@ -18,6 +18,7 @@ import (
 	"collectif/access"
 	"collectif/account"
 	"collectif/config"
+	"collectif/demo"
 	"collectif/fault"
 	"collectif/hub"
 )
@@ -34,6 +35,7 @@ Usage:
 Commandes:
   serve      run the hub (HTTP server and background workers)
   migrate    apply pending database migrations and print them
+  demo       load demonstration data (real collectivities, fictitious people); idempotent
   admin      administration tasks:
                admin create-user --email E --name N --password-stdin [--admin]
                admin create-token --email E [--scope read|read,write] [--name N]
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = migrate(ctx, rest, e)
 	case "admin":
 		err = admin(ctx, rest, e)
+	case "demo":
+		err = loadDemo(ctx, rest, e)
 	default:
 		fmt.Fprintf(e.stderr, "collectif: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -333,5 +337,27 @@ func createToken(ctx context.Context, args []string, e env) error {
 	}
 	// Only the token on stdout, so that scripts can capture it.
 	fmt.Fprintln(e.stdout, plain)
+	return nil
+}
+
+func loadDemo(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("demo", e)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, log, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	h, err := hub.Open(ctx, cfg, log, hub.Options{})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	r, err := demo.Load(ctx, h.DemoDeps())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "demo data loaded:", r)
 	return nil
 }
