@@ -41,8 +41,8 @@ func (r Report) String() string {
 
 type person struct {
 	first, last, title, org string // org: a SIREN, or a key of agencies
-	skills, tools            []string
-	alpes, national          model.Role
+	skills, tools           []string
+	alpes, national         model.Role
 }
 
 // The State agencies and the association (their SIRENs are left for an
