@@ -47,7 +47,7 @@ var never = []string{"collectif/cmd/", "collectif/hub"}
 // edges are what domain packages must not import.
 var edges = []string{"collectif/server", "collectif/federation", "collectif/hub", "collectif/cmd/"}
 
-var domain = []string{"collectif/account", "collectif/collective", "collectif/directory"}
+var domain = []string{"collectif/account", "collectif/collective", "collectif/directory", "collectif/discussion", "collectif/resource", "collectif/demo"}
 
 func TestImportDirection(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json", "collectif/...").Output()
