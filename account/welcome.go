@@ -30,6 +30,7 @@ type JobDeps struct {
 
 // RegisterJobs registers the account jobs' handlers.
 func RegisterJobs(reg *jobs.Registry, d JobDeps) {
+	registerEmailChange(reg, d)
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, a WelcomeMail) error {
 		acc := new(model.Account)
 		if err := d.DB.R.NewSelect().Model(acc).Where("id = ?", a.AccountID).Scan(ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"collectif/account"
 	"collectif/fault"
 	"collectif/model"
 	"collectif/openid"
@@ -22,6 +23,8 @@ type accountData struct {
 	Providers    []openid.ProviderInfo
 	OrgQuery     string
 	OrgResults   []territory.Territory
+	Skills       string
+	Tools        string
 	Error        string
 	Field        string
 }
@@ -53,6 +56,11 @@ func (s *Server) accountData(c *fiber.Ctx) (*accountData, error) {
 	if d.Identities, err = s.d.Accounts.Identities(c.UserContext(), a.ID); err != nil {
 		return nil, err
 	}
+	skills, tools, err := s.d.Accounts.Tags(c.UserContext(), a.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Skills, d.Tools = strings.Join(skills, ", "), strings.Join(tools, ", ")
 	if q := strings.TrimSpace(c.Query("org_q")); q != "" && s.d.Directory != nil {
 		d.OrgQuery = q
 		for _, t := range s.d.Directory.Reference().Search(q, 10) {
@@ -91,6 +99,54 @@ func (s *Server) accountProfile(c *fiber.Ctx) error {
 		return err
 	}
 	s.flash(c, "Votre profil est enregistré.")
+	return c.Redirect("/account", fiber.StatusSeeOther)
+}
+
+func (s *Server) accountFormError(c *fiber.Ctx, err error) error {
+	d, derr := s.accountData(c)
+	if derr != nil {
+		return derr
+	}
+	d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+	c.Status(fiber.StatusUnprocessableEntity)
+	return s.render(c, "account", "account", d)
+}
+
+func (s *Server) accountEmail(c *fiber.Ctx) error {
+	p := principal(c)
+	err := s.d.Accounts.RequestEmailChange(c.UserContext(), p, p.AccountID, c.FormValue("email"), c.FormValue("current_password"))
+	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) {
+		return s.accountFormError(c, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Un lien de confirmation a été envoyé à la nouvelle adresse ; elle remplacera l'actuelle quand vous l'aurez ouvert.")
+	return c.Redirect("/account", fiber.StatusSeeOther)
+}
+
+func (s *Server) accountEmailConfirm(c *fiber.Ctx) error {
+	a, err := s.d.Accounts.ConfirmEmailChange(c.UserContext(), c.Query("token"))
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Votre adresse e-mail est maintenant "+a.Email+".")
+	return c.Redirect("/account", fiber.StatusSeeOther)
+}
+
+func (s *Server) accountDirectory(c *fiber.Ctx) error {
+	p := principal(c)
+	split := func(v string) []string { return strings.Split(v, ",") }
+	err := s.d.Accounts.UpdateDirectoryProfile(c.UserContext(), p, p.AccountID, account.DirectoryProfile{
+		Bio: c.FormValue("bio"), Skills: split(c.FormValue("skills")), Tools: split(c.FormValue("tools")),
+		ShowInDir: c.FormValue("show_in_directory") == "on", ShowEmail: c.FormValue("show_email") == "on", ShowPhone: c.FormValue("show_phone") == "on"})
+	if fault.Is(err, fault.Invalid) {
+		return s.accountFormError(c, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Votre fiche d'annuaire est enregistrée.")
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
 
