@@ -180,7 +180,7 @@ func registerEmailChange(reg *jobs.Registry, d JobDeps) {
 			ID: "email-change-" + a.AccountID + "-" + shortHash(a.Token), From: d.From,
 			To:      []string{(&netmail.Address{Address: a.New}).String()},
 			Subject: "Confirmez votre nouvelle adresse sur " + host,
-			Text: fmt.Sprintf("Bonjour,\n\nPour utiliser cette adresse pour votre compte sur %s, ouvrez ce lien dans les 24 heures :\n\n%s\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n-- \n%s\n", host, link, host),
+			Text:    fmt.Sprintf("Bonjour,\n\nPour utiliser cette adresse pour votre compte sur %s, ouvrez ce lien dans les 24 heures :\n\n%s\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n-- \n%s\n", host, link, host),
 		}); err != nil {
 			return err
 		}
@@ -188,7 +188,7 @@ func registerEmailChange(reg *jobs.Registry, d JobDeps) {
 			ID: "email-change-notice-" + a.AccountID + "-" + shortHash(a.Token), From: d.From,
 			To:      []string{(&netmail.Address{Address: a.Old}).String()},
 			Subject: "Changement d'adresse demandé sur " + host,
-			Text: fmt.Sprintf("Bonjour,\n\nun changement de l'adresse de votre compte sur %s vers %s a été demandé.\nIl ne prendra effet que si le lien envoyé à la nouvelle adresse est ouvert.\nSi vous n'êtes pas à l'origine de cette demande, changez votre mot de passe et fermez vos sessions depuis la page de votre compte.\n\n-- \n%s\n", host, a.New, host),
+			Text:    fmt.Sprintf("Bonjour,\n\nun changement de l'adresse de votre compte sur %s vers %s a été demandé.\nIl ne prendra effet que si le lien envoyé à la nouvelle adresse est ouvert.\nSi vous n'êtes pas à l'origine de cette demande, changez votre mot de passe et fermez vos sessions depuis la page de votre compte.\n\n-- \n%s\n", host, a.New, host),
 		})
 	})
 }
