@@ -203,7 +203,7 @@ func (s *Service) Leave(ctx context.Context, p access.Principal, slug string) er
 		}
 		m := new(model.Membership)
 		if err := tx.NewSelect().Model(m).Where("collective_id = ? AND account_id = ? AND status IN (?)", c.ID, p.AccountID,
-			bun.In([]model.MembershipStatus{model.StatusActive, model.StatusRequested, model.StatusInvited})).Scan(ctx); err != nil {
+			bun.List([]model.MembershipStatus{model.StatusActive, model.StatusRequested, model.StatusInvited})).Scan(ctx); err != nil {
 			if errors.Is(store.NotFound(err), store.ErrNotFound) {
 				return fault.New(fault.NotFound, "vous n'êtes pas membre de ce collectif")
 			}

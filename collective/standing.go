@@ -60,4 +60,4 @@ func Standing(ctx context.Context, db bun.IDB, p access.Principal, collectiveID,
 }
 
 // bunIn wraps a slice for an IN (?) clause.
-func bunIn[T any](s []T) any { return bun.In(s) }
+func bunIn[T any](s []T) any { return bun.List(s) }
