@@ -92,6 +92,9 @@ func Migrate(ctx context.Context, db *store.DB) ([]string, error) {
 // Open builds a hub: it opens and migrates the database and connects to the
 // configured services. Nothing runs until Serve.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (_ *Hub, err error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	h := &Hub{Config: cfg, Log: log, workers: opts.Workers}
 	defer func() {
 		if err != nil {
