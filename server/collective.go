@@ -193,14 +193,14 @@ func (s *Server) collectiveCreate(c *fiber.Ctx) error {
 
 // ---- JSON API
 
-type apiList struct {
+type listBody struct {
 	Items any     `json:"items"`
 	Next  *string `json:"next"`
 	Total int     `json:"total"`
 }
 
-func list(items any, next string, total int) apiList {
-	l := apiList{Items: items, Total: total}
+func list(items any, next string, total int) listBody {
+	l := listBody{Items: items, Total: total}
 	if next != "" {
 		l.Next = &next
 	}

@@ -170,3 +170,31 @@ func TestOpenIDCallbackRefusesForgeriesAndReplays(t *testing.T) {
 		t.Fatalf("replayed callback: %d, want 422", resp.StatusCode)
 	}
 }
+
+// BenchmarkOpenIDLogin measures a whole login as a browser sees it: the
+// hub's /login/oidc/{id}, the provider's authorization and auto-approved
+// login, the hub's callback (code exchange, ID token and signed userinfo
+// checks, account lookup, session) and the account page.
+//
+//	go test ./server -run '^$' -bench OpenIDLogin -benchtime 200x
+func BenchmarkOpenIDLogin(b *testing.B) {
+	db := storetest.Open(b, store.SQLite)
+	if _, err := jobsMigrate(db); err != nil {
+		b.Fatal(err)
+	}
+	op := openidtest.Start(b, openidtest.Options{ProConnect: true})
+	cfg := op.Config("proconnect")
+	r := newBenchRig(b, db, []openid.ProviderConfig{cfg})
+	op.AddRedirectURI(r + "/login/oidc/proconnect/callback")
+	for b.Loop() {
+		br := openidtest.NewBrowser(b)
+		resp, err := br.Get(r + "/login/oidc/proconnect")
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("login: %d", resp.StatusCode)
+		}
+	}
+}

@@ -187,3 +187,30 @@ func redisBackend(t *testing.T) kv.Backend {
 	})
 	return r
 }
+
+// newBenchRig starts a server for a benchmark and returns its base URL.
+func newBenchRig(b *testing.B, db *store.DB, providers []openid.ProviderConfig) string {
+	b.Helper()
+	ctx := context.Background()
+	q, err := jobs.New(db, nil, jobs.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := directory.New(db, refData(b))
+	accounts := account.New(account.Deps{DB: db, Queue: q, Password: fastPasswords, Directory: dir})
+	fe, _ := frontend.New()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, _ := url.Parse("http://" + ln.Addr().String())
+	rp, err := openid.New(ctx, openid.Options{Providers: providers, BaseURL: base.String()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	backend := kv.NewMemory(kv.Options{})
+	srv := server.New(server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts, Directory: dir, KV: backend, OpenID: rp})
+	go srv.Serve(ln)
+	b.Cleanup(func() { srv.Shutdown(context.Background()); backend.Close() })
+	return base.String()
+}
