@@ -97,9 +97,14 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		}
 	} else {
 		kind = fault.KindOf(err)
-		status = statusOf(kind)
 		message = fault.MessageOf(err)
 		field = fault.FieldOf(err)
+		if kind == fault.Forbidden && principal(c).IsAnonymous() {
+			// Refused to someone unknown: the answer is "who are you?".
+			kind = fault.Unauthorized
+			message = "authentification requise : connectez-vous (ou, pour l'API, utilisez un jeton d'accès). " + message
+		}
+		status = statusOf(kind)
 	}
 	if status >= 500 && kind == fault.Internal {
 		s.log.ErrorContext(c.UserContext(), "internal error", "request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
