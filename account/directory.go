@@ -96,7 +96,7 @@ func (s *Service) UpdateDirectoryProfile(ctx context.Context, p access.Principal
 				}
 			}
 		}
-		return nil
+		return s.reindex(ctx, tx, accountID)
 	})
 	return fault.Wrap(op, err)
 }

@@ -10,6 +10,7 @@ import (
 	"collectif/access"
 	"collectif/fault"
 	"collectif/model"
+	"collectif/search"
 )
 
 // SignIns returns the account's last sign-ins, newest first.
@@ -36,17 +37,23 @@ func (s *Service) SetOrganization(ctx context.Context, p access.Principal, accou
 	if p.AccountID != accountID && !p.IsAdmin() {
 		return &fault.Error{Kind: fault.Forbidden, Op: op, Message: "accès refusé"}
 	}
-	q := s.db.W.NewUpdate().Table("accounts").Set("updated_at = ?", s.now().UTC()).Where("id = ?", accountID)
-	if orgID == "" {
-		q = q.Set("organization_id = NULL").Set("organization_source = ''")
-	} else {
+	if orgID != "" {
 		if _, err := s.dir.ByID(ctx, orgID); err != nil {
 			return fault.Wrap(op, fault.Field("organization", "organisation introuvable"))
 		}
-		q = q.Set("organization_id = ?", orgID).Set("organization_source = 'manual'")
 	}
-	_, err := q.Exec(ctx)
-	return fault.Wrap(op, err)
+	return fault.Wrap(op, s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewUpdate().Table("accounts").Set("updated_at = ?", s.now().UTC()).Where("id = ?", accountID)
+		if orgID == "" {
+			q = q.Set("organization_id = NULL").Set("organization_source = ''")
+		} else {
+			q = q.Set("organization_id = ?", orgID).Set("organization_source = 'manual'")
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return err
+		}
+		return s.reindex(ctx, tx, accountID)
+	}))
 }
 
 // UpdateProfile changes the member's name and job title.
@@ -62,9 +69,13 @@ func (s *Service) UpdateProfile(ctx context.Context, p access.Principal, account
 	if len([]rune(title)) > 200 {
 		return fault.Wrap(op, fault.Field("title", "la fonction ne peut dépasser 200 caractères"))
 	}
-	_, err := s.db.W.NewUpdate().Table("accounts").Set("name = ?", name).Set("title = ?", title).
-		Set("updated_at = ?", s.now().UTC()).Where("id = ?", accountID).Exec(ctx)
-	return fault.Wrap(op, err)
+	return fault.Wrap(op, s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Table("accounts").Set("name = ?", name).Set("title = ?", title).
+			Set("updated_at = ?", s.now().UTC()).Where("id = ?", accountID).Exec(ctx); err != nil {
+			return err
+		}
+		return s.reindex(ctx, tx, accountID)
+	}))
 }
 
 // Export is everything the hub holds about one member, as one JSON
@@ -236,11 +247,16 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, accountID stri
 			}
 		}
 		_ = keepContent // no content tables yet: posts and resources apply it as they land
-		return nil
+		return s.reindex(ctx, tx, accountID)
 	})
 	if err != nil {
 		return fault.Wrap(op, err)
 	}
 	s.log.InfoContext(ctx, "account deleted", "account_id", accountID, "keep_content", keepContent)
 	return nil
+}
+
+// reindex asks the search index to refresh the member's document.
+func (s *Service) reindex(ctx context.Context, tx bun.Tx, accountID string) error {
+	return s.queue.Enqueue(ctx, tx, search.IndexJob{Type: "member", ID: accountID})
 }

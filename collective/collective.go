@@ -17,13 +17,15 @@ import (
 
 	"collectif/access"
 	"collectif/fault"
+	"collectif/jobs"
 	"collectif/model"
 	"collectif/store"
 )
 
 // Service runs collective actions.
 type Service struct {
-	db *store.DB
+	db    *store.DB
+	queue *jobs.Queue // nil: changes are not indexed (see SetQueue)
 }
 
 // New returns the collective service.
@@ -167,8 +169,10 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in NewCollecti
 	now := time.Now().UTC()
 	c := &model.Collective{ID: model.NewID(), Slug: in.Slug, Name: in.Name, Summary: in.Summary, Scope: in.Scope, Region: in.Region, CreatedAt: now, UpdatedAt: now}
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(c).Exec(ctx)
-		return store.Conflict(err)
+		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+			return store.Conflict(err)
+		}
+		return s.index(ctx, tx, "collective", c.ID)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, &fault.Error{Kind: fault.Conflict, Op: op, Field: "slug", Message: "un collectif porte déjà cet identifiant"}
@@ -220,8 +224,10 @@ func (s *Service) CreateGroup(ctx context.Context, p access.Principal, collectiv
 	g := &model.WorkingGroup{ID: model.NewID(), CollectiveID: c.ID, Slug: in.Slug, Name: strings.TrimSpace(in.Name), Summary: in.Summary,
 		JoinPolicy: in.JoinPolicy, Visibility: in.Visibility, CreatedAt: now, UpdatedAt: now}
 	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(g).Exec(ctx)
-		return store.Conflict(err)
+		if _, err := tx.NewInsert().Model(g).Exec(ctx); err != nil {
+			return store.Conflict(err)
+		}
+		return s.index(ctx, tx, "group", g.ID)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, &fault.Error{Kind: fault.Conflict, Op: op, Field: "slug", Message: "un groupe de ce collectif porte déjà cet identifiant"}

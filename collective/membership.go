@@ -109,8 +109,10 @@ func (s *Service) activate(ctx context.Context, tx bun.Tx, m *model.Membership, 
 	if by != "" {
 		m.DecidedBy = by
 	}
-	_, err := tx.NewUpdate().Model(m).Column("status", "role", "updated_at", "decided_at", "decided_by").WherePK().Exec(ctx)
-	return err
+	if _, err := tx.NewUpdate().Model(m).Column("status", "role", "updated_at", "decided_at", "decided_by").WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	return s.index(ctx, tx, "member", m.AccountID)
 }
 
 // Decision is an administrator's answer to a membership request.
@@ -223,9 +225,11 @@ func (s *Service) Leave(ctx context.Context, p access.Principal, slug string) er
 			return err
 		}
 		// Leaving the collective is leaving its working groups.
-		_, err = tx.NewUpdate().Table("group_memberships").Set("status = 'left'").Set("updated_at = ?", m.UpdatedAt).
-			Where("account_id = ? AND group_id IN (SELECT id FROM working_groups WHERE collective_id = ?)", p.AccountID, c.ID).Exec(ctx)
-		return err
+		if _, err = tx.NewUpdate().Table("group_memberships").Set("status = 'left'").Set("updated_at = ?", m.UpdatedAt).
+			Where("account_id = ? AND group_id IN (SELECT id FROM working_groups WHERE collective_id = ?)", p.AccountID, c.ID).Exec(ctx); err != nil {
+			return err
+		}
+		return s.index(ctx, tx, "member", p.AccountID)
 	})
 	return fault.Wrap(op, err)
 }
@@ -252,9 +256,11 @@ func (s *Service) Ban(ctx context.Context, p access.Principal, slug, accountID, 
 			Set("decided_by = EXCLUDED.decided_by").Set("decided_at = EXCLUDED.decided_at").Exec(ctx); err != nil {
 			return err
 		}
-		_, err = tx.NewUpdate().Table("group_memberships").Set("status = 'banned'").Set("updated_at = ?", now).
-			Where("account_id = ? AND group_id IN (SELECT id FROM working_groups WHERE collective_id = ?)", accountID, c.ID).Exec(ctx)
-		return err
+		if _, err = tx.NewUpdate().Table("group_memberships").Set("status = 'banned'").Set("updated_at = ?", now).
+			Where("account_id = ? AND group_id IN (SELECT id FROM working_groups WHERE collective_id = ?)", accountID, c.ID).Exec(ctx); err != nil {
+			return err
+		}
+		return s.index(ctx, tx, "member", accountID)
 	})
 	return fault.Wrap(op, err)
 }
@@ -304,9 +310,11 @@ func (s *Service) Join(ctx context.Context, p access.Principal, slug, accountID 
 		}
 		now := time.Now().UTC()
 		m := &model.Membership{ID: model.NewID(), CollectiveID: c.ID, AccountID: accountID, Role: role, Status: model.StatusActive, CreatedAt: now, UpdatedAt: now}
-		_, err = tx.NewInsert().Model(m).On("CONFLICT (collective_id, account_id) DO UPDATE").
-			Set("status = 'active'").Set("role = EXCLUDED.role").Set("updated_at = EXCLUDED.updated_at").Exec(ctx)
-		return err
+		if _, err = tx.NewInsert().Model(m).On("CONFLICT (collective_id, account_id) DO UPDATE").
+			Set("status = 'active'").Set("role = EXCLUDED.role").Set("updated_at = EXCLUDED.updated_at").Exec(ctx); err != nil {
+			return err
+		}
+		return s.index(ctx, tx, "member", accountID)
 	})
 	return fault.Wrap(op, err)
 }

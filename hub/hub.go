@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/meilisearch/meilisearch-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -25,11 +24,16 @@ import (
 	"collectif/config"
 	"collectif/demo"
 	"collectif/directory"
+	"collectif/finder"
 	"collectif/frontend"
+	"collectif/indexer"
 	"collectif/jobs"
 	"collectif/kv"
 	"collectif/mail"
 	"collectif/openid"
+	"collectif/search"
+	"collectif/search/embedded"
+	"collectif/search/meili"
 	"collectif/server"
 	"collectif/store"
 	"collectif/territory"
@@ -46,6 +50,8 @@ type Hub struct {
 	Accounts    *account.Service
 	Collectives *collective.Service
 	Directory   *directory.Service
+	Search      search.Index
+	Indexer     *indexer.Indexer
 	OpenID      *openid.RP // nil when no provider is configured
 	Server      *server.Server
 	Metrics     *prometheus.Registry
@@ -132,8 +138,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		h.Mail = &mail.Files{Dir: filepath.Join(cfg.DataDir, "mail"), Host: cfg.BaseURL.Hostname()}
 	}
 
+	if err := h.openSearch(ctx); err != nil {
+		return nil, err
+	}
 	reg := jobs.NewRegistry(log)
 	account.RegisterJobs(reg, account.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL})
+	// The index handler is registered now; the indexer it calls is built
+	// with the services below, before any worker starts.
+	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, j search.IndexJob) error { return h.Indexer.Apply(ctx, j) })
 	workers := 0
 	if opts.Workers {
 		workers = cfg.Workers
@@ -159,6 +171,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		}
 	}
 	h.Collectives = collective.New(h.DB)
+	h.Collectives.SetQueue(h.Queue)
+	h.Indexer = indexer.New(h.Search, log, h.Collectives.IndexSources()...)
 
 	fe, err := frontend.New()
 	if err != nil {
@@ -176,6 +190,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Directory:   h.Directory,
 		KV:          h.KV,
 		OpenID:      h.OpenID,
+		Finder:      finder.New(h.DB, h.Search),
 		Ready:       h.readiness(),
 		Metrics:     h.Metrics,
 	})
@@ -188,11 +203,7 @@ func (h *Hub) readiness() []server.Check {
 		checks = append(checks, server.Check{Name: "redis", Check: h.KV.Ping})
 	}
 	if h.Config.MeiliURL != "" {
-		mc := meilisearch.New(h.Config.MeiliURL, meilisearch.WithAPIKey(h.Config.MeiliKey))
-		checks = append(checks, server.Check{Name: "meilisearch", Check: func(ctx context.Context) error {
-			_, err := mc.Health(ctx)
-			return err
-		}})
+		checks = append(checks, server.Check{Name: "meilisearch", Check: h.Search.Ping})
 	}
 	return checks
 }
@@ -236,9 +247,38 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(errs...)
 }
 
+// openSearch opens Meilisearch when configured, the embedded index in the
+// data dir otherwise. Meilisearch being down at start does not stop the
+// hub: writes go on, index jobs wait in the queue, /readyz says so.
+func (h *Hub) openSearch(ctx context.Context) error {
+	if h.Config.MeiliURL != "" {
+		m, err := meili.New(h.Config.MeiliURL, h.Config.MeiliKey, meili.Options{})
+		if err != nil {
+			return &config.Error{Var: "COLLECTIF_MEILI_URL", Cause: err.Error()}
+		}
+		h.Search = m
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := m.Setup(sctx); err != nil {
+			h.Log.Warn("meilisearch settings not applied yet", "err", err)
+		}
+		return nil
+	}
+	e, err := embedded.Open(filepath.Join(h.Config.DataDir, "search"))
+	if err != nil {
+		return &config.Error{Var: "COLLECTIF_DATA_DIR", Cause: "search index: " + err.Error()}
+	}
+	h.Search = e
+	return e.Setup(ctx)
+}
+
 // Close releases what Open took. It is safe on a partly built hub.
 func (h *Hub) Close() error {
 	var errs []error
+	if h.Search != nil {
+		errs = append(errs, h.Search.Close())
+		h.Search = nil
+	}
 	if h.KV != nil {
 		errs = append(errs, h.KV.Close())
 		h.KV = nil

@@ -24,6 +24,7 @@ func (s *Server) routes() {
 
 	s.authRoutes()
 	a.Get("/api/v1/openapi.json", s.openapi)
+	s.searchRoutes()
 	s.discussionRoutes()
 	s.resourceRoutes()
 }

@@ -16,6 +16,7 @@ import (
 	"collectif/collective"
 	"collectif/directory"
 	"collectif/discussion"
+	"collectif/finder"
 	"collectif/frontend"
 	"collectif/kv"
 	"collectif/openid"
@@ -37,6 +38,7 @@ type Deps struct {
 	Accounts    *account.Service
 	Directory   *directory.Service
 	Discussions *discussion.Service
+	Finder      *finder.Service // nil: no search page
 	Resources   *resource.Service
 	// KV holds sessions and rate-limit counters (Redis or in process).
 	KV kv.Backend

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -36,6 +37,7 @@ Commandes:
   serve      run the hub (HTTP server and background workers)
   migrate    apply pending database migrations and print them
   demo       load demonstration data (real collectivities, fictitious people); idempotent
+  reindex    rebuild the search index from the database (the server may keep running)
   admin      administration tasks:
                admin create-user --email E --name N --password-stdin [--admin]
                admin create-token --email E [--scope read|read,write] [--name N]
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = admin(ctx, rest, e)
 	case "demo":
 		err = loadDemo(ctx, rest, e)
+	case "reindex":
+		err = reindex(ctx, rest, e)
 	default:
 		fmt.Fprintf(e.stderr, "collectif: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -359,5 +363,41 @@ func loadDemo(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "demo data loaded:", r)
+	return nil
+}
+
+func reindex(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("reindex", e)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, log, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	h, err := hub.Open(ctx, cfg, log, hub.Options{})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	start := time.Now()
+	counts, err := h.Indexer.Rebuild(ctx, func(typ string, done int) {
+		fmt.Fprintf(e.stderr, "\rindexing %-12s %8d", typ, done)
+	})
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	fmt.Fprintf(e.stdout, "reindexed %d documents in %s on %s:", total, time.Since(start).Round(time.Millisecond), h.Search.Name())
+	for _, t := range []string{"collective", "group", "member", "topic", "reply", "resource"} {
+		if n, ok := counts[t]; ok {
+			fmt.Fprintf(e.stdout, " %s %d,", t, n)
+		}
+	}
+	fmt.Fprintln(e.stdout)
 	return nil
 }
