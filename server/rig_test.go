@@ -214,3 +214,15 @@ func newBenchRig(b *testing.B, db *store.DB, providers []openid.ProviderConfig) 
 	b.Cleanup(func() { srv.Shutdown(context.Background()); backend.Close() })
 	return base.String()
 }
+
+func benchAccounts(b *testing.B, db *store.DB) *account.Service {
+	q, err := jobs.New(db, nil, jobs.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return account.New(account.Deps{DB: db, Queue: q, Password: fastPasswords, Directory: directory.New(db, refData(b))})
+}
+
+func accountNew(email string) account.NewLocal {
+	return account.NewLocal{Email: email, Name: "Camille Martin", Password: "un mot de passe long"}
+}
