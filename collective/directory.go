@@ -24,16 +24,16 @@ type MemberFilter struct {
 // Member is one entry of the directory, with only what the member chose
 // to show to fellow members.
 type Member struct {
-	ID           string        `json:"id"`
-	Name         string        `json:"name"`
-	Title        string        `json:"title,omitempty"`
-	Role         model.Role    `json:"role"`
-	Organization *MemberOrg    `json:"organization"`
-	Skills       []string      `json:"skills"`
-	Tools        []string      `json:"tools"`
-	Email        string        `json:"email,omitempty"` // only when the member shows it
-	Phone        string        `json:"phone,omitempty"` // only when the member shows it
-	Joined       time.Time     `json:"joined"`
+	ID           string     `json:"id"`
+	Name         string     `json:"name"`
+	Title        string     `json:"title,omitempty"`
+	Role         model.Role `json:"role"`
+	Organization *MemberOrg `json:"organization"`
+	Skills       []string   `json:"skills"`
+	Tools        []string   `json:"tools"`
+	Email        string     `json:"email,omitempty"` // only when the member shows it
+	Phone        string     `json:"phone,omitempty"` // only when the member shows it
+	Joined       time.Time  `json:"joined"`
 }
 
 // MemberOrg is the organization shown with a member.
@@ -123,7 +123,7 @@ func (s *Service) Members(ctx context.Context, p access.Principal, slug string, 
 	err = q.ColumnExpr("a.id AS account_id, a.name, a.title, a.email, a.phone, a.show_email, a.show_phone").
 		ColumnExpr("m.role, m.id AS mid, m.created_at AS joined").
 		ColumnExpr("COALESCE(o.id, '') AS org_id, COALESCE(o.name, '') AS org_name, COALESCE(o.kind, '') AS org_kind, COALESCE(o.region, '') AS org_region").
-		OrderExpr("m.created_at DESC, m.id DESC").Limit(int64(limit + 1)).Scan(ctx, &rows)
+		OrderExpr("m.created_at DESC, m.id DESC").Limit(int64(limit+1)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fault.Wrap(op, err)
 	}

@@ -8,7 +8,7 @@ import (
 func TestRenderIsSafe(t *testing.T) {
 	r := New()
 	cases := []struct {
-		name, src      string
+		name, src     string
 		want, mustNot []string
 	}{
 		{"formatting", "# Titre\n\nDu **gras**, de l'*italique*, `du code`.\n\n- un\n- deux",

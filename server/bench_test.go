@@ -73,6 +73,8 @@ func BenchmarkMemberDirectory(b *testing.B) {
 func BenchmarkCollectivesAPI(b *testing.B) {
 	base, member := benchDemo(b)
 	b.Run("collective", func(b *testing.B) { benchGet(b, http.DefaultClient, base+"/api/v1/collectives/alpes") })
-	b.Run("members", func(b *testing.B) { benchGet(b, member, base+"/api/v1/collectives/alpes/members?"+url.Values{"tool": {"Nextcloud"}}.Encode()) })
+	b.Run("members", func(b *testing.B) {
+		benchGet(b, member, base+"/api/v1/collectives/alpes/members?"+url.Values{"tool": {"Nextcloud"}}.Encode())
+	})
 	b.Run("organizations", func(b *testing.B) { benchGet(b, http.DefaultClient, base+"/api/v1/organizations?q=echirolles") })
 }
