@@ -30,6 +30,7 @@ import (
 
 // Service runs account actions.
 type Service struct {
+	content  []ContentHook
 	db       *store.DB
 	queue    *jobs.Queue
 	dir      *directory.Service
@@ -47,6 +48,21 @@ type Deps struct {
 	Logger   *slog.Logger
 	// Directory matches a new OpenID account's SIRET to its organization.
 	Directory *directory.Service
+	// Content lists the parts of the hub that hold what members write, so
+	// that deleting an account applies the member's choice to it and the
+	// export includes it.
+	Content []ContentHook
+}
+
+// ContentHook is one part of the hub holding members' content.
+type ContentHook struct {
+	Name string // the export section: "posts", "resources"…
+	// Forget runs in the deletion's transaction: keep=true anonymizes
+	// (the content stays, attributed to the deleted account), false
+	// removes it.
+	Forget func(ctx context.Context, tx bun.Tx, accountID string, keep bool) error
+	// Export returns the member's content, JSON-encodable.
+	Export func(ctx context.Context, accountID string) (any, error)
 }
 
 // New returns the account service.
@@ -60,7 +76,7 @@ func New(d Deps) *Service {
 	// Verifying a password for an unknown e-mail costs as much as for a
 	// known one, so timing does not tell which addresses have accounts.
 	dummy, _ := password.Hash("no account has this password", d.Password)
-	return &Service{db: d.DB, queue: d.Queue, dir: d.Directory, password: d.Password, log: d.Logger, now: time.Now, dummy: dummy}
+	return &Service{content: d.Content, db: d.DB, queue: d.Queue, dir: d.Directory, password: d.Password, log: d.Logger, now: time.Now, dummy: dummy}
 }
 
 // NewLocal is what it takes to create a local account.

@@ -90,6 +90,8 @@ type Export struct {
 	Groups       []ExportMembership `json:"working_groups"`
 	SignIns      []ExportSignIn     `json:"sign_ins"`
 	Tokens       []ExportToken      `json:"api_tokens"`
+	// Content holds what the member wrote, by part of the hub.
+	Content map[string]any `json:"content"`
 }
 
 type ExportProfile struct {
@@ -212,6 +214,17 @@ func (s *Service) Export(ctx context.Context, p access.Principal, accountID stri
 	for _, t := range toks {
 		e.Tokens = append(e.Tokens, ExportToken{Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, Revoked: !t.RevokedAt.IsZero()})
 	}
+	e.Content = map[string]any{}
+	for _, h := range s.content {
+		if h.Export == nil {
+			continue
+		}
+		v, err := h.Export(ctx, a.ID)
+		if err != nil {
+			return nil, fault.Wrap(op, err)
+		}
+		e.Content[h.Name] = v
+	}
 	return e, nil
 }
 
@@ -219,8 +232,8 @@ func (s *Service) Export(ctx context.Context, p access.Principal, accountID stri
 // anonymous tombstone (so that content kept by choice stays attributed to
 // "a deleted account", and foreign keys hold), and identities, tokens,
 // sign-ins and memberships go. Every session ends. keepContent says what
-// happens to what the member wrote; it is applied by each part of the hub
-// that holds content.
+// happens to what the member wrote; each part of the hub that holds content
+// applies it through its ContentHook, in the same transaction.
 func (s *Service) Delete(ctx context.Context, p access.Principal, accountID string, keepContent bool) error {
 	const op = "account.Delete"
 	if p.AccountID != accountID && !p.IsAdmin() {
@@ -246,7 +259,13 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, accountID stri
 				return err
 			}
 		}
-		_ = keepContent // no content tables yet: posts and resources apply it as they land
+		for _, h := range s.content {
+			if h.Forget != nil {
+				if err := h.Forget(ctx, tx, accountID, keepContent); err != nil {
+					return err
+				}
+			}
+		}
 		return s.reindex(ctx, tx, accountID)
 	})
 	if err != nil {

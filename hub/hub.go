@@ -24,6 +24,7 @@ import (
 	"collectif/config"
 	"collectif/demo"
 	"collectif/directory"
+	"collectif/discussion"
 	"collectif/finder"
 	"collectif/frontend"
 	"collectif/indexer"
@@ -49,6 +50,7 @@ type Hub struct {
 	Mail        mail.Sender
 	Accounts    *account.Service
 	Collectives *collective.Service
+	Discussions *discussion.Service
 	Directory   *directory.Service
 	Search      search.Index
 	Indexer     *indexer.Indexer
@@ -143,6 +145,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	}
 	reg := jobs.NewRegistry(log)
 	account.RegisterJobs(reg, account.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL})
+	discussion.RegisterJobs(reg, discussion.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL, Logger: log})
 	// The index handler is registered now; the indexer it calls is built
 	// with the services below, before any worker starts.
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, j search.IndexJob) error { return h.Indexer.Apply(ctx, j) })
@@ -150,7 +153,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	if opts.Workers {
 		workers = cfg.Workers
 	}
-	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers}); err != nil {
+	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers, Periodic: discussion.Periodic()}); err != nil {
 		return nil, err
 	}
 
@@ -159,7 +162,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		return nil, err
 	}
 	h.Directory = directory.New(h.DB, ref)
-	h.Accounts = account.New(account.Deps{DB: h.DB, Queue: h.Queue, Logger: log, Directory: h.Directory})
+	h.Discussions = discussion.New(discussion.Deps{DB: h.DB, Queue: h.Queue, Logger: log})
+	h.Accounts = account.New(account.Deps{DB: h.DB, Queue: h.Queue, Logger: log, Directory: h.Directory,
+		Content: []account.ContentHook{{
+			Name:   "posts",
+			Forget: h.Discussions.ForgetAccount,
+			Export: func(ctx context.Context, id string) (any, error) { return discussion.ExportAccount(ctx, h.DB.R, id) },
+		}}})
 	file, err := readFile(cfg.ConfigFile)
 	if err != nil {
 		return nil, &config.Error{Var: "COLLECTIF_CONFIG", Cause: err.Error()}
@@ -172,7 +181,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	}
 	h.Collectives = collective.New(h.DB)
 	h.Collectives.SetQueue(h.Queue)
-	h.Indexer = indexer.New(h.Search, log, h.Collectives.IndexSources()...)
+	h.Indexer = indexer.New(h.Search, log, append(h.Collectives.IndexSources(), h.Discussions.IndexSources()...)...)
 
 	fe, err := frontend.New()
 	if err != nil {
@@ -188,6 +197,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Collectives: h.Collectives,
 		Accounts:    h.Accounts,
 		Directory:   h.Directory,
+		Discussions: h.Discussions,
 		KV:          h.KV,
 		OpenID:      h.OpenID,
 		Finder:      finder.New(h.DB, h.Search),

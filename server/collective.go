@@ -7,6 +7,7 @@ import (
 
 	"collectif/collective"
 	"collectif/directory"
+	"collectif/discussion"
 	"collectif/fault"
 	"collectif/model"
 )
@@ -38,17 +39,31 @@ func (s *Server) collectiveRoutes() {
 	a.Post("/api/v1/organizations", s.apiOrganizationCreate)
 }
 
+// collectiveView is the collective page: the collective, and the latest
+// of what happens in it that the viewer may see.
+type collectiveView struct {
+	*collective.Page
+	Topics []discussion.TopicSummary
+}
+
 func (s *Server) collectivePage(c *fiber.Ctx) error {
-	pg, err := s.d.Collectives.Get(c.UserContext(), principal(c), c.Params("slug"))
+	ctx, p := c.UserContext(), principal(c)
+	pg, err := s.d.Collectives.Get(ctx, p, c.Params("slug"))
 	if err != nil {
 		return err
 	}
-	if !principal(c).IsAnonymous() {
+	v := collectiveView{Page: pg}
+	if s.d.Discussions != nil {
+		if v.Topics, err = s.d.Discussions.Latest(ctx, p, pg.Collective.ID, 5); err != nil {
+			return err
+		}
+	}
+	if !p.IsAnonymous() {
 		if _, err := s.csrfToken(c); err != nil {
 			return err
 		}
 	}
-	return s.render(c, "collective", "home", pg)
+	return s.render(c, "collective", "home", v)
 }
 
 func (s *Server) collectiveJoin(c *fiber.Ctx) error {
