@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,7 @@ import (
 	"collectif/kv"
 	"collectif/mail"
 	"collectif/openid"
+	"collectif/resource"
 	"collectif/search"
 	"collectif/search/embedded"
 	"collectif/search/meili"
@@ -51,6 +53,7 @@ type Hub struct {
 	Accounts    *account.Service
 	Collectives *collective.Service
 	Discussions *discussion.Service
+	Resources   *resource.Service
 	Directory   *directory.Service
 	Search      search.Index
 	Indexer     *indexer.Indexer
@@ -146,6 +149,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	reg := jobs.NewRegistry(log)
 	account.RegisterJobs(reg, account.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL})
 	discussion.RegisterJobs(reg, discussion.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL, Logger: log})
+	h.Resources = resource.New(resource.Deps{DB: h.DB, Dir: filepath.Join(cfg.DataDir, "uploads"), Logger: log})
+	resource.RegisterJobs(reg, h.Resources)
 	// The index handler is registered now; the indexer it calls is built
 	// with the services below, before any worker starts.
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, j search.IndexJob) error { return h.Indexer.Apply(ctx, j) })
@@ -153,7 +158,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	if opts.Workers {
 		workers = cfg.Workers
 	}
-	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers, Periodic: discussion.Periodic()}); err != nil {
+	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers, Periodic: append(discussion.Periodic(),
+		jobs.Periodic{Every: resource.SweepEvery, Args: func() jobs.Args { return resource.SweepArgs{} }})}); err != nil {
 		return nil, err
 	}
 
@@ -168,6 +174,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 			Name:   "posts",
 			Forget: h.Discussions.ForgetAccount,
 			Export: func(ctx context.Context, id string) (any, error) { return discussion.ExportAccount(ctx, h.DB.R, id) },
+		}, {
+			Name:   "resources",
+			Forget: h.Resources.ForgetAccount,
+			Export: func(ctx context.Context, id string) (any, error) { return resource.ExportAccount(ctx, h.DB.R, id) },
 		}}})
 	file, err := readFile(cfg.ConfigFile)
 	if err != nil {
@@ -181,7 +191,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	}
 	h.Collectives = collective.New(h.DB)
 	h.Collectives.SetQueue(h.Queue)
-	h.Indexer = indexer.New(h.Search, log, append(h.Collectives.IndexSources(), h.Discussions.IndexSources()...)...)
+	h.Resources.SetQueue(h.Queue)
+	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources())...)
 
 	fe, err := frontend.New()
 	if err != nil {
@@ -198,6 +209,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Accounts:    h.Accounts,
 		Directory:   h.Directory,
 		Discussions: h.Discussions,
+		Resources:   h.Resources,
+		UploadLimit: h.Resources.UploadBodyLimit(),
 		KV:          h.KV,
 		OpenID:      h.OpenID,
 		Finder:      finder.New(h.DB, h.Search),

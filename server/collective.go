@@ -10,6 +10,7 @@ import (
 	"collectif/discussion"
 	"collectif/fault"
 	"collectif/model"
+	"collectif/resource"
 )
 
 func (s *Server) collectiveRoutes() {
@@ -43,7 +44,8 @@ func (s *Server) collectiveRoutes() {
 // of what happens in it that the viewer may see.
 type collectiveView struct {
 	*collective.Page
-	Topics []discussion.TopicSummary
+	Topics    []discussion.TopicSummary
+	Resources []resource.Item
 }
 
 func (s *Server) collectivePage(c *fiber.Ctx) error {
@@ -55,6 +57,11 @@ func (s *Server) collectivePage(c *fiber.Ctx) error {
 	v := collectiveView{Page: pg}
 	if s.d.Discussions != nil {
 		if v.Topics, err = s.d.Discussions.Latest(ctx, p, pg.Collective.ID, 5); err != nil {
+			return err
+		}
+	}
+	if s.d.Resources != nil {
+		if v.Resources, err = s.d.Resources.Latest(ctx, p, pg.Collective.ID, 5); err != nil {
 			return err
 		}
 	}

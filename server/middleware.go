@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -121,4 +122,29 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 
 func (m *httpMetrics) observe(method, route string, status int, d time.Duration) {
 	m.duration.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
+}
+
+// isUpload reports whether a request goes to a route that takes files.
+func isUpload(method, path string) bool {
+	if method != fiber.MethodPost {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(path, "/c/") && strings.HasSuffix(path, "/resources"):
+		return true
+	case strings.HasPrefix(path, "/c/") && strings.Contains(path, "/r/") && strings.HasSuffix(path, "/edit"):
+		return true
+	case strings.HasPrefix(path, "/api/v1/resources/") && strings.HasSuffix(path, "/attachments"):
+		return true
+	}
+	return false
+}
+
+// limitBodies refuses, with 413, a body over BodyLimit on any route that
+// does not take files.
+func (s *Server) limitBodies(c *fiber.Ctx) error {
+	if n := len(c.Body()); n > s.d.BodyLimit && !isUpload(c.Method(), c.Path()) {
+		return fiber.ErrRequestEntityTooLarge
+	}
+	return c.Next()
 }

@@ -43,10 +43,11 @@ type Deps struct {
 	// KV holds sessions and rate-limit counters (Redis or in process).
 	KV kv.Backend
 	// OpenID is the relying party of the configured providers (may have none).
-	OpenID    *openid.RP
-	Ready     []Check
-	Metrics   *prometheus.Registry
-	BodyLimit int // bytes; default 1 MiB (uploads get their own limit)
+	OpenID      *openid.RP
+	Ready       []Check
+	Metrics     *prometheus.Registry
+	BodyLimit   int // bytes, for every request but uploads; default 1 MiB
+	UploadLimit int // bytes, for the routes that take files; default BodyLimit
 }
 
 // Server is the HTTP server of one hub process.
@@ -64,6 +65,9 @@ func New(d Deps) *Server {
 	if d.BodyLimit <= 0 {
 		d.BodyLimit = 1 << 20
 	}
+	if d.UploadLimit < d.BodyLimit {
+		d.UploadLimit = d.BodyLimit
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -77,10 +81,13 @@ func New(d Deps) *Server {
 		DisableStartupMessage: true,
 		// Immutable: strings read from the context are copies, so nothing
 		// a handler keeps can change under it when fasthttp reuses buffers.
-		Immutable:    true,
-		BodyLimit:    d.BodyLimit,
-		ReadTimeout:  15 * time.Second,
-		WriteTimeout: 30 * time.Second,
+		Immutable: true,
+		// fasthttp reads a body before routing, so its limit is the
+		// uploads'; limitBodies holds every other route to BodyLimit.
+		BodyLimit: d.UploadLimit,
+		// Long enough for a 20 MiB upload or download on a slow line.
+		ReadTimeout:  2 * time.Minute,
+		WriteTimeout: 2 * time.Minute,
 		IdleTimeout:  60 * time.Second,
 		// Big enough for the headers of signed federation requests, small
 		// enough to refuse header floods.
@@ -98,7 +105,7 @@ func New(d Deps) *Server {
 	}
 	s.openapiDoc = doc
 	s.m = newHTTPMetrics(d.Metrics)
-	s.app.Use(s.requestContext, s.recoverPanic, securityHeaders(d.BaseURL.Scheme == "https"))
+	s.app.Use(s.requestContext, s.recoverPanic, securityHeaders(d.BaseURL.Scheme == "https"), s.limitBodies)
 	s.app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	s.app.Use(s.identify, s.checkCSRF)
 	s.routes()
