@@ -27,16 +27,19 @@ type Deps struct {
 	Accounts    *account.Service
 	Collectives *collective.Service
 	Directory   *directory.Service
+	// Content, when set, adds discussions and resources.
+	Content *ContentDeps
 }
 
 // Report counts what a load created or found.
 type Report struct {
 	Collectives, Groups, Organizations, People, Memberships int
+	Topics, Replies, Resources                              int // added by this run
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("%d collectives, %d working groups, %d organizations, %d people, %d memberships",
-		r.Collectives, r.Groups, r.Organizations, r.People, r.Memberships)
+	return fmt.Sprintf("%d collectives, %d working groups, %d organizations, %d people, %d memberships; added %d topics, %d replies, %d resources",
+		r.Collectives, r.Groups, r.Organizations, r.People, r.Memberships, r.Topics, r.Replies, r.Resources)
 }
 
 type person struct {
@@ -179,6 +182,11 @@ func Load(ctx context.Context, d Deps) (Report, error) {
 			return r, fmt.Errorf("group %s: %w", g.in.Slug, err)
 		}
 		r.Groups++
+	}
+	if d.Content != nil {
+		if err := LoadContent(ctx, d, *d.Content, &r); err != nil {
+			return r, err
+		}
 	}
 	return r, nil
 }
