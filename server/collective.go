@@ -22,6 +22,7 @@ func (s *Server) collectiveRoutes() {
 	a.Get("/c/:slug/admin", s.requireLogin, s.collectiveAdmin)
 	a.Post("/c/:slug/admin/requests/:account", s.requireLogin, s.collectiveDecide)
 	a.Post("/c/:slug/admin/invite", s.requireLogin, s.collectiveInvite)
+	a.Post("/c/:slug/admin/ban", s.requireLogin, s.collectiveBan)
 	a.Post("/c/:slug/groups", s.requireLogin, s.groupCreate)
 	a.Get("/collectives/new", s.requireLogin, s.collectiveNewPage)
 	a.Post("/collectives", s.requireLogin, s.collectiveCreate)
@@ -36,6 +37,7 @@ func (s *Server) collectiveRoutes() {
 	a.Delete("/api/v1/collectives/:slug/membership", s.apiMembershipLeave)
 	a.Get("/api/v1/collectives/:slug/requests", s.apiPending)
 	a.Post("/api/v1/collectives/:slug/requests/:account", s.apiDecide)
+	a.Post("/api/v1/collectives/:slug/bans", s.apiBan)
 	a.Get("/api/v1/organizations", s.apiOrganizations)
 	a.Post("/api/v1/organizations", s.apiOrganizationCreate)
 }
@@ -171,6 +173,33 @@ func (s *Server) collectiveInvite(c *fiber.Ctx) error {
 	}
 	s.flash(c, "L'invitation est envoyée : "+a.Name+" la verra sur la page du collectif.")
 	return c.Redirect("/c/"+c.Params("slug")+"/admin", fiber.StatusSeeOther)
+}
+
+func (s *Server) collectiveBan(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	a, err := s.d.Accounts.ByEmail(ctx, c.FormValue("email"))
+	if err != nil {
+		return &fault.Error{Kind: fault.Invalid, Field: "email", Message: "aucun compte n'a cette adresse"}
+	}
+	if err := s.d.Collectives.Ban(ctx, principal(c), c.Params("slug"), a.ID, c.FormValue("message")); err != nil {
+		return err
+	}
+	s.flash(c, a.Name+" est exclu·e du collectif et de ses groupes.")
+	return c.Redirect("/c/"+c.Params("slug")+"/admin", fiber.StatusSeeOther)
+}
+
+func (s *Server) apiBan(c *fiber.Ctx) error {
+	var in struct {
+		AccountID string `json:"account_id"`
+		Message   string `json:"message"`
+	}
+	if err := bodyJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.d.Collectives.Ban(c.UserContext(), principal(c), c.Params("slug"), in.AccountID, in.Message); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func groupInput(name, slug, summary, join, vis string) collective.NewGroup {
