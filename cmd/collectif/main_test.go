@@ -417,7 +417,15 @@ func TestTwoNodesShareSessions(t *testing.T) {
 	if r := h.run(t, "un mot de passe assez long\n", "admin", "create-user", "--email", "camille@ville.example", "--name", "Camille", "--password-stdin"); r.code != 0 {
 		t.Fatalf("create-user: %s", r.stderr)
 	}
-	a, b := h.start(t), h.start(t)
+	a := h.start(t)
+	// Each node has its own data dir, as on separate machines; they share
+	// PostgreSQL and Redis.
+	hb := hubEnv{}
+	for k, v := range h {
+		hb[k] = v
+	}
+	hb["COLLECTIF_DATA_DIR"] = t.TempDir()
+	b := hb.start(t)
 
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}

@@ -525,8 +525,14 @@ func createGeneration(dir string) (*generation, error) {
 }
 
 func openGeneration(dir, name string) (*generation, error) {
-	idx, err := bleve.Open(filepath.Join(dir, name))
+	// Another process holding the index (a second `collectif serve` on
+	// the same data dir) must not hang this one: wait two seconds for the
+	// lock, then say why.
+	idx, err := bleve.OpenUsing(filepath.Join(dir, name), map[string]interface{}{"bolt_timeout": "2s"})
 	if err != nil {
+		if strings.Contains(err.Error(), "timeout") {
+			return nil, fmt.Errorf("embedded: the index %s is in use by another process (one data dir per node; several nodes need Meilisearch)", name)
+		}
 		return nil, fmt.Errorf("embedded: open index %s: %w", name, err)
 	}
 	g, err := newGeneration(name, idx)
