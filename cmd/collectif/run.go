@@ -37,7 +37,8 @@ Commandes:
   serve      run the hub (HTTP server and background workers)
   migrate    apply pending database migrations and print them
   demo       load demonstration data (real collectivities, fictitious people); idempotent
-  reindex    rebuild the search index from the database (the server may keep running)
+  reindex    rebuild the search index from the database
+  backup     backup DIR: copy the embedded database, uploads and mail while the server runs
   admin      administration tasks:
                admin create-user --email E --name N --password-stdin [--admin]
                admin create-token --email E [--scope read|read,write] [--name N]
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = loadDemo(ctx, rest, e)
 	case "reindex":
 		err = reindex(ctx, rest, e)
+	case "backup":
+		err = backupCmd(ctx, rest, e)
 	default:
 		fmt.Fprintf(e.stderr, "collectif: unknown command %q\n\n%s", cmd, usage)
 		return 2
