@@ -84,6 +84,7 @@ func New() (*Frontend, error) {
 		// safeSnippet marks as safe the snippets of the search engines,
 		// which escape the text and add only <mark> tags.
 		"safeSnippet": func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // escaped by search/
+		"orgKind": orgKindLabel,
 		"plural": func(n int, one, many string) string {
 			// French: 0 and 1 take the singular.
 			if n <= 1 {
@@ -140,4 +141,28 @@ var months = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", 
 func frenchDate(t time.Time, loc *time.Location) string {
 	t = t.In(loc)
 	return fmt.Sprintf("%d %s %d", t.Day(), months[t.Month()-1], t.Year())
+}
+
+// orgKindLabel names an organization kind (or a territory kind) in French.
+func orgKindLabel(kind any) string {
+	k := fmt.Sprint(kind)
+	switch k {
+	case "commune":
+		return "commune"
+	case "departement":
+		return "département"
+	case "region":
+		return "région"
+	case "epci":
+		return "intercommunalité"
+	case "overseas":
+		return "collectivité d'outre-mer"
+	case "state":
+		return "administration de l'État"
+	case "association":
+		return "association"
+	case "company":
+		return "entreprise"
+	}
+	return k
 }

@@ -72,7 +72,7 @@ func (s *Server) collectivePage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	return s.render(c, "collective", "home", v)
+	return s.render(c, "collective", "collectives", v)
 }
 
 func (s *Server) collectiveJoin(c *fiber.Ctx) error {
@@ -119,7 +119,7 @@ func (s *Server) membersPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "members", "home", membersData{Collective: col, Page: pg, Filter: f, Kinds: model.OrgKinds})
+	return s.render(c, "members", "collectives", membersData{Collective: col, Page: pg, Filter: f, Kinds: model.OrgKinds})
 }
 
 type adminData struct {
@@ -142,7 +142,7 @@ func (s *Server) collectiveAdmin(c *fiber.Ctx) error {
 	if _, err := s.csrfToken(c); err != nil {
 		return err
 	}
-	return s.render(c, "collective_admin", "home", adminData{Collective: col, Pending: pend})
+	return s.render(c, "collective_admin", "collectives", adminData{Collective: col, Pending: pend})
 }
 
 func (s *Server) collectiveDecide(c *fiber.Ctx) error {
@@ -224,7 +224,7 @@ func (s *Server) collectiveNewPage(c *fiber.Ctx) error {
 	if _, err := s.csrfToken(c); err != nil {
 		return err
 	}
-	return s.render(c, "collective_new", "home", map[string]string{})
+	return s.render(c, "collective_new", "collectives", map[string]string{})
 }
 
 func (s *Server) collectiveCreate(c *fiber.Ctx) error {
@@ -232,7 +232,7 @@ func (s *Server) collectiveCreate(c *fiber.Ctx) error {
 		Summary: c.FormValue("summary"), Scope: model.Scope(c.FormValue("scope")), Region: c.FormValue("region")})
 	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "collective_new", "home", map[string]string{"Error": fault.MessageOf(err), "Field": fault.FieldOf(err),
+		return s.render(c, "collective_new", "collectives", map[string]string{"Error": fault.MessageOf(err), "Field": fault.FieldOf(err),
 			"Slug": c.FormValue("slug"), "Name": c.FormValue("name"), "Summary": c.FormValue("summary")})
 	}
 	if err != nil {

@@ -106,7 +106,7 @@ func (s *Server) groupPage(c *fiber.Ctx) error {
 	if err := s.formPage(c); err != nil {
 		return err
 	}
-	return s.render(c, "group", "home", groupData{GroupPage: pg})
+	return s.render(c, "group", "collectives", groupData{GroupPage: pg})
 }
 
 func (s *Server) groupJoin(c *fiber.Ctx) error {
@@ -141,7 +141,7 @@ func (s *Server) groupInvite(c *fiber.Ctx) error {
 			return perr
 		}
 		c.Status(statusOf(fault.KindOf(err)))
-		return s.render(c, "group", "home", groupData{GroupPage: pg, Invitee: invitee, InviteError: fault.MessageOf(err)})
+		return s.render(c, "group", "collectives", groupData{GroupPage: pg, Invitee: invitee, InviteError: fault.MessageOf(err)})
 	}
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func (s *Server) topicNewPage(c *fiber.Ctx) error {
 	if err := s.formPage(c); err != nil {
 		return err
 	}
-	return s.render(c, "topic_form", "home", postForm{Place: pg.Place, Heading: "Nouveau sujet", Action: pg.URL() + "/new", Cancel: pg.URL(), HasTitle: true})
+	return s.render(c, "topic_form", "collectives", postForm{Place: pg.Place, Heading: "Nouveau sujet", Action: pg.URL() + "/new", Cancel: pg.URL(), HasTitle: true})
 }
 
 func (s *Server) topicCreate(c *fiber.Ctx) error {
@@ -208,7 +208,7 @@ func (s *Server) topicCreate(c *fiber.Ctx) error {
 			return perr
 		}
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "topic_form", "home", postForm{Place: pg.Place, Heading: "Nouveau sujet", Action: pg.URL() + "/new", Cancel: pg.URL(), HasTitle: true,
+		return s.render(c, "topic_form", "collectives", postForm{Place: pg.Place, Heading: "Nouveau sujet", Action: pg.URL() + "/new", Cancel: pg.URL(), HasTitle: true,
 			Title: in.Title, Body: formBody(in.Body), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
@@ -258,7 +258,7 @@ func (s *Server) topicPage(c *fiber.Ctx) error {
 	if id := c.Query("repondre"); id != "" {
 		d.ReplyTo = findReply(v, id)
 	}
-	return s.render(c, "topic", "home", d)
+	return s.render(c, "topic", "collectives", d)
 }
 
 func findReply(v *discussion.TopicView, id string) *discussion.Post {
@@ -280,7 +280,7 @@ func (s *Server) topicReply(c *fiber.Ctx) error {
 			return verr
 		}
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "topic", "home", topicData{TopicView: v, ReplyTo: findReply(v, in.ParentID), Body: formBody(in.Body),
+		return s.render(c, "topic", "collectives", topicData{TopicView: v, ReplyTo: findReply(v, in.ParentID), Body: formBody(in.Body),
 			Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
@@ -302,7 +302,7 @@ func (s *Server) topicEditPage(c *fiber.Ctx) error {
 		return err
 	}
 	u := v.TopicURL(v.Topic.ID)
-	return s.render(c, "topic_form", "home", postForm{Place: v.Place, Heading: "Modifier le sujet", Action: u + "/edit", Cancel: u, HasTitle: true,
+	return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "Modifier le sujet", Action: u + "/edit", Cancel: u, HasTitle: true,
 		Title: v.Topic.Title, Body: v.Topic.Body})
 }
 
@@ -317,7 +317,7 @@ func (s *Server) topicEdit(c *fiber.Ctx) error {
 		}
 		u := v.TopicURL(v.Topic.ID)
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "topic_form", "home", postForm{Place: v.Place, Heading: "Modifier le sujet", Action: u + "/edit", Cancel: u, HasTitle: true,
+		return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "Modifier le sujet", Action: u + "/edit", Cancel: u, HasTitle: true,
 			Title: title, Body: formBody(body), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
@@ -352,7 +352,7 @@ func (s *Server) replyEditPage(c *fiber.Ctx) error {
 		return err
 	}
 	u := v.TopicURL(v.Topic.ID)
-	return s.render(c, "topic_form", "home", postForm{Place: v.Place, Heading: "Modifier la réponse", Action: u + "/r/" + r.ID + "/edit", Cancel: u + "#r-" + r.ID, Body: r.Body})
+	return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "Modifier la réponse", Action: u + "/r/" + r.ID + "/edit", Cancel: u + "#r-" + r.ID, Body: r.Body})
 }
 
 func (s *Server) replyEdit(c *fiber.Ctx) error {
@@ -366,7 +366,7 @@ func (s *Server) replyEdit(c *fiber.Ctx) error {
 		}
 		u := v.TopicURL(v.Topic.ID)
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "topic_form", "home", postForm{Place: v.Place, Heading: "Modifier la réponse", Action: u + "/r/" + r.ID + "/edit", Cancel: u + "#r-" + r.ID,
+		return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "Modifier la réponse", Action: u + "/r/" + r.ID + "/edit", Cancel: u + "#r-" + r.ID,
 			Body: formBody(body), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
@@ -396,7 +396,7 @@ func (s *Server) topicDeletePage(c *fiber.Ctx) error {
 		return err
 	}
 	u := v.TopicURL(v.Topic.ID)
-	return s.render(c, "topic_delete", "home", deleteData{Place: v.Place, Post: &v.Topic, IsTopic: true, Action: u + "/delete", Cancel: u})
+	return s.render(c, "topic_delete", "collectives", deleteData{Place: v.Place, Post: &v.Topic, IsTopic: true, Action: u + "/delete", Cancel: u})
 }
 
 func (s *Server) topicDelete(c *fiber.Ctx) error {
@@ -420,7 +420,7 @@ func (s *Server) replyDeletePage(c *fiber.Ctx) error {
 		return err
 	}
 	u := v.TopicURL(v.Topic.ID)
-	return s.render(c, "topic_delete", "home", deleteData{Place: v.Place, Post: r, Action: u + "/r/" + r.ID + "/delete", Cancel: u + "#r-" + r.ID})
+	return s.render(c, "topic_delete", "collectives", deleteData{Place: v.Place, Post: r, Action: u + "/r/" + r.ID + "/delete", Cancel: u + "#r-" + r.ID})
 }
 
 func (s *Server) replyDelete(c *fiber.Ctx) error {
@@ -440,7 +440,7 @@ func (s *Server) topicHistoryPage(c *fiber.Ctx) error {
 	if err := samePlace(c, h.Place); err != nil {
 		return err
 	}
-	return s.render(c, "topic_history", "home", h)
+	return s.render(c, "topic_history", "collectives", h)
 }
 
 func (s *Server) replyHistoryPage(c *fiber.Ctx) error {
@@ -454,7 +454,7 @@ func (s *Server) replyHistoryPage(c *fiber.Ctx) error {
 	if h.TopicID != c.Params("id") {
 		return fiber.ErrNotFound
 	}
-	return s.render(c, "topic_history", "home", h)
+	return s.render(c, "topic_history", "collectives", h)
 }
 
 type notificationItem struct {

@@ -135,7 +135,7 @@ func (s *Server) resourceList(c *fiber.Ctx) error {
 		}
 		d.NextURL = "/c/" + pg.Collective.Slug + "/resources?" + q.Encode()
 	}
-	return s.render(c, "resource_list", "home", d)
+	return s.render(c, "resource_list", "collectives", d)
 }
 
 func (s *Server) resourcePage(c *fiber.Ctx) error {
@@ -151,7 +151,7 @@ func (s *Server) resourcePage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	return s.render(c, "resource", "home", pageOf(v))
+	return s.render(c, "resource", "collectives", pageOf(v))
 }
 
 // --- the forms ---
@@ -205,7 +205,7 @@ func (s *Server) resourceNewPage(c *fiber.Ctx) error {
 	if _, err := s.csrfToken(c); err != nil {
 		return err
 	}
-	return s.render(c, "resource_form", "home", d)
+	return s.render(c, "resource_form", "collectives", d)
 }
 
 func formValues(c *fiber.Ctx) resourceFormValues {
@@ -282,7 +282,7 @@ func (s *Server) resourceCreate(c *fiber.Ctx) error {
 		return derr
 	}
 	d.Values, d.Error, d.Field = vals, fault.MessageOf(err), fault.FieldOf(err)
-	return s.render(c, "resource_form", "home", d)
+	return s.render(c, "resource_form", "collectives", d)
 }
 
 // editable loads the resource of the URL for someone who may edit it.
@@ -318,7 +318,7 @@ func (s *Server) resourceEditPage(c *fiber.Ctx) error {
 	if _, err := s.csrfToken(c); err != nil {
 		return err
 	}
-	return s.render(c, "resource_form", "home", s.editFormData(v))
+	return s.render(c, "resource_form", "collectives", s.editFormData(v))
 }
 
 func (s *Server) resourceUpdate(c *fiber.Ctx) error {
@@ -347,7 +347,7 @@ func (s *Server) resourceUpdate(c *fiber.Ctx) error {
 	d := s.editFormData(v)
 	d.Values, d.Error, d.Field = vals, fault.MessageOf(err), fault.FieldOf(err)
 	c.Status(status)
-	return s.render(c, "resource_form", "home", d)
+	return s.render(c, "resource_form", "collectives", d)
 }
 
 func (s *Server) resourceDeletePage(c *fiber.Ctx) error {
@@ -361,7 +361,7 @@ func (s *Server) resourceDeletePage(c *fiber.Ctx) error {
 	if _, err := s.csrfToken(c); err != nil {
 		return err
 	}
-	return s.render(c, "resource_delete", "home", pageOf(v))
+	return s.render(c, "resource_delete", "collectives", pageOf(v))
 }
 
 func (s *Server) resourceDelete(c *fiber.Ctx) error {

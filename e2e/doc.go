@@ -1,0 +1,17 @@
+// Package e2e holds the end-to-end browser tests: a real hub runs in process
+// on loopback with the demonstration data, and Debian's Chromium, headless,
+// driven through the DevTools protocol (chromedp), goes through the main
+// journeys as a person would, with JavaScript on and off. On every page it
+// runs axe-core (vendored in testdata/), reads the page weight from the
+// browser's own resource timing, and refuses any request to another origin;
+// it saves screenshots of the main pages at desktop and phone widths.
+//
+// The tests skip when no Chromium executable is found (chromium,
+// chromium-browser or google-chrome on PATH, or COLLECTIF_CHROMIUM), unless
+// COLLECTIF_E2E_REQUIRE_BROWSER=1, as CI sets it, makes that a failure.
+// Screenshots go to the directory named by COLLECTIF_ARTIFACTS, or to a
+// temporary one.
+//
+// Everything is in test files, so that nothing in the module can import this
+// package; the tests import hub/, as cmd/collectif does.
+package e2e
