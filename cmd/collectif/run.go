@@ -291,11 +291,7 @@ func createUser(ctx context.Context, args []string, e env) error {
 	}
 	pw = strings.TrimRight(pw, "\r\n")
 
-	cfg, log, err := loadConfig(e)
-	if err != nil {
-		return err
-	}
-	h, err := hub.Open(ctx, cfg, log, hub.Options{})
+	h, err := openTool(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -325,11 +321,7 @@ func createToken(ctx context.Context, args []string, e env) error {
 		fs.Usage()
 		return errUsage
 	}
-	cfg, log, err := loadConfig(e)
-	if err != nil {
-		return err
-	}
-	h, err := hub.Open(ctx, cfg, log, hub.Options{})
+	h, err := openTool(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -352,11 +344,7 @@ func loadDemo(ctx context.Context, args []string, e env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, log, err := loadConfig(e)
-	if err != nil {
-		return err
-	}
-	h, err := hub.Open(ctx, cfg, log, hub.Options{})
+	h, err := openTool(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -374,11 +362,7 @@ func reindex(ctx context.Context, args []string, e env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, log, err := loadConfig(e)
-	if err != nil {
-		return err
-	}
-	h, err := hub.Open(ctx, cfg, log, hub.Options{})
+	h, err := openTool(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -403,4 +387,14 @@ func reindex(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintln(e.stdout)
 	return nil
+}
+
+// openTool builds the hub for a command-line tool: configuration from the
+// environment, no workers (the jobs a tool enqueues run in `serve`).
+func openTool(ctx context.Context, e env) (*hub.Hub, error) {
+	cfg, log, err := loadConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	return hub.Open(ctx, cfg, log, hub.Options{})
 }
