@@ -35,6 +35,10 @@ type Config struct {
 	Workers     int           // COLLECTIF_WORKERS: background jobs run at once
 	ShutdownIn  time.Duration // COLLECTIF_SHUTDOWN_TIMEOUT: grace for in-flight work
 	ConfigFile  string        // COLLECTIF_CONFIG: optional file for what env vars say badly
+	// TrustedProxies (COLLECTIF_TRUSTED_PROXIES, comma-separated IPs or
+	// CIDRs): the reverse proxies whose X-Forwarded-For is believed. Empty:
+	// nobody's, the client is the TCP peer.
+	TrustedProxies []string
 }
 
 // Error is a configuration error: which variable, and why.
@@ -147,6 +151,18 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.ShutdownIn, err = time.ParseDuration(get("COLLECTIF_SHUTDOWN_TIMEOUT", "20s"))
 	if err != nil || c.ShutdownIn <= 0 {
 		return c, bad("COLLECTIF_SHUTDOWN_TIMEOUT", "%q is not a positive duration such as 20s", getenv("COLLECTIF_SHUTDOWN_TIMEOUT"))
+	}
+	if v := get("COLLECTIF_TRUSTED_PROXIES", ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return c, bad("COLLECTIF_TRUSTED_PROXIES", "%q is neither an IP address nor a CIDR such as 10.0.0.0/24", p)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 	}
 	if v := get("COLLECTIF_CONFIG", ""); v != "" {
 		if _, err := os.Stat(v); err != nil {

@@ -35,6 +35,7 @@ func TestEachBadValueNamesItsVariable(t *testing.T) {
 		"COLLECTIF_WORKERS":          "0",
 		"COLLECTIF_SHUTDOWN_TIMEOUT": "forever",
 		"COLLECTIF_CONFIG":           "/nonexistent/collectif.yaml",
+		"COLLECTIF_TRUSTED_PROXIES":  "10.0.0.1, proxy.internal",
 	}
 	for k, v := range cases {
 		t.Run(k, func(t *testing.T) {

@@ -239,3 +239,38 @@ func TestSessionSharedThroughRedis(t *testing.T) {
 		}
 	})
 }
+
+// TestForwardedForOnlyFromTrustedProxies: the client address that rate
+// limits and the sign-in trail use comes from X-Forwarded-For only when
+// the request comes through a configured proxy.
+func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		proxies []string
+		want    string
+	}{
+		{"no proxy configured", nil, "127.0.0.1"},
+		{"through the proxy", []string{"127.0.0.0/8"}, "203.0.113.7"},
+		{"another proxy configured", []string{"10.0.0.1"}, "127.0.0.1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRig(t, store.SQLite, rigOptions{proxies: c.proxies})
+			a := r.user("camille@ville.example", false)
+			b := newBrowser(t)
+			lp := b.get(r.base + "/login")
+			req, _ := http.NewRequest("POST", r.base+"/login", strings.NewReader(url.Values{"_csrf": {lp.csrf(t)}, "email": {"camille@ville.example"}, "password": {"un mot de passe long"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-For", "203.0.113.7")
+			if p := b.do(req); p.status != 200 {
+				t.Fatalf("login: %d", p.status)
+			}
+			var ip string
+			if err := r.db.R.QueryRowContext(context.Background(), "SELECT ip FROM sign_ins WHERE account_id = ?", a.ID).Scan(&ip); err != nil {
+				t.Fatal(err)
+			}
+			if ip != c.want {
+				t.Fatalf("recorded client address %q, want %q", ip, c.want)
+			}
+		})
+	}
+}

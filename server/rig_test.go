@@ -58,6 +58,7 @@ type rigOptions struct {
 	db        *store.DB
 	kv        kv.Backend
 	providers []openid.ProviderConfig
+	proxies   []string // trusted reverse proxies
 }
 
 func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
@@ -97,7 +98,7 @@ func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
 		}
 	}
 	srv := server.New(server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts,
-		Directory: dir, KV: backend, OpenID: rp})
+		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return &rig{t: t, db: db, accounts: accounts, kv: backend, srv: srv, base: base.String()}

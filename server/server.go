@@ -48,6 +48,9 @@ type Deps struct {
 	Metrics     *prometheus.Registry
 	BodyLimit   int // bytes, for every request but uploads; default 1 MiB
 	UploadLimit int // bytes, for the routes that take files; default BodyLimit
+	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For gives the client's address; empty: the TCP peer.
+	TrustedProxies []string
 }
 
 // Server is the HTTP server of one hub process.
@@ -96,6 +99,13 @@ func New(d Deps) *Server {
 		// Trailing slashes and case are not folded: one URL per page.
 		StrictRouting: true,
 		CaseSensitive: true,
+		// X-Forwarded-* are believed only from the configured proxies;
+		// the check stays on with none, so that Fiber never trusts a
+		// client's own X-Forwarded-Proto or -Host.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.TrustedProxies,
+		ProxyHeader:             proxyHeader(d.TrustedProxies),
+		EnableIPValidation:      true,
 	})
 	doc, err := buildOpenAPI()
 	if err != nil {
@@ -128,4 +138,11 @@ func (s *Server) Serve(ln net.Listener) error {
 // requests in flight to finish.
 func (s *Server) Shutdown(ctx context.Context) error {
 	return s.app.ShutdownWithContext(ctx)
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
