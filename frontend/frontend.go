@@ -84,7 +84,7 @@ func New() (*Frontend, error) {
 		// safeSnippet marks as safe the snippets of the search engines,
 		// which escape the text and add only <mark> tags.
 		"safeSnippet": func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // escaped by search/
-		"orgKind": orgKindLabel,
+		"orgKind":     orgKindLabel,
 		"plural": func(n int, one, many string) string {
 			// French: 0 and 1 take the singular.
 			if n <= 1 {
