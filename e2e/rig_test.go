@@ -143,20 +143,6 @@ func (r *rig) candidate(email, name, slug, message string) person {
 	return p
 }
 
-// status answers the HTTP status of a GET without a session, redirects not
-// followed: how the tests learn whether a page other engineers are building
-// exists yet.
-func (r *rig) status(path string) int {
-	r.t.Helper()
-	c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(r.base + path)
-	if err != nil {
-		r.t.Fatalf("GET %s: %v", path, err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 // testWriter sends the hub's log lines to the test log, until the test ends.
 type testWriter struct{ t *testing.T }
 

@@ -145,7 +145,7 @@ func visibleTo(q *bun.SelectQuery, p access.Principal, group, coll, vis string) 
 		"EXISTS (SELECT 1 FROM group_memberships vg WHERE vg.group_id = "+group+" AND vg.account_id = ? AND vg.status = ?) OR "+
 		"EXISTS (SELECT 1 FROM memberships vm WHERE vm.collective_id = "+coll+" AND vm.account_id = ? AND vm.status = ? AND vm.role IN (?)))))",
 		model.VisibilityPublic, p.AccountID, model.StatusBanned, p.AccountID, model.StatusActive,
-		p.AccountID, model.StatusActive, bun.In([]model.Role{model.RoleOwner, model.RoleAdmin, model.RoleModerator}))
+		p.AccountID, model.StatusActive, bun.List([]model.Role{model.RoleOwner, model.RoleAdmin, model.RoleModerator}))
 }
 
 // loadTags fills the tags of items in one query.
@@ -159,7 +159,7 @@ func (s *Service) loadTags(ctx context.Context, db bun.IDB, items []Item) error 
 		ids[i], at[it.ID] = it.ID, i
 	}
 	var tags []model.ResourceTag
-	if err := db.NewSelect().Model(&tags).Where("resource_id IN (?)", bun.In(ids)).OrderExpr("tag").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&tags).Where("resource_id IN (?)", bun.List(ids)).OrderExpr("tag").Scan(ctx); err != nil {
 		return err
 	}
 	for _, t := range tags {
@@ -793,10 +793,10 @@ func (s *Service) DeleteAllBy(ctx context.Context, p access.Principal, accountID
 		if err := tx.NewSelect().Model((*model.Resource)(nil)).Column("id").Where("author_id = ?", accountID).Scan(ctx, &ids); err != nil || len(ids) == 0 {
 			return err
 		}
-		if err := tx.NewSelect().Model((*model.Attachment)(nil)).Column("sha256").Where("resource_id IN (?)", bun.In(ids)).Scan(ctx, &shas); err != nil {
+		if err := tx.NewSelect().Model((*model.Attachment)(nil)).Column("sha256").Where("resource_id IN (?)", bun.List(ids)).Scan(ctx, &shas); err != nil {
 			return err
 		}
-		if _, err := tx.NewDelete().Model((*model.Resource)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+		if _, err := tx.NewDelete().Model((*model.Resource)(nil)).Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 			return err
 		}
 		return s.index(ctx, tx, ids...)

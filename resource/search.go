@@ -68,7 +68,7 @@ type fileText struct {
 func (s *Service) texts(ctx context.Context, ids []string) (map[string][]string, error) {
 	var fs []fileText
 	err := s.db.R.NewSelect().TableExpr("resource_attachments AS a").Join("JOIN resource_files AS f ON f.sha256 = a.sha256").
-		ColumnExpr("a.resource_id, a.name, f.text").Where("a.resource_id IN (?)", bun.In(ids)).OrderExpr("a.created_at").Scan(ctx, &fs)
+		ColumnExpr("a.resource_id, a.name, f.text").Where("a.resource_id IN (?)", bun.List(ids)).OrderExpr("a.created_at").Scan(ctx, &fs)
 	out := map[string][]string{}
 	for _, f := range fs {
 		out[f.ResourceID] = append(out[f.ResourceID], f.Name, f.Text)
