@@ -17,7 +17,7 @@ import (
 func TestNewRedisClosedPortFailsFast(t *testing.T) {
 	addr := closedPort(t)
 	var err error
-	within(t, 2*time.Second, "NewRedis on a closed port", func() {
+	within(t, 5*time.Second, "NewRedis on a closed port", func() {
 		_, err = NewRedis(context.Background(), "redis://:s3cret@"+addr+"/0", Options{})
 	})
 	mustUnavailable(t, "NewRedis", err)
@@ -61,7 +61,7 @@ func TestNewRedisSilentServerFailsFast(t *testing.T) {
 		mu.Unlock()
 	})
 
-	within(t, 2*time.Second, "NewRedis on a silent server", func() {
+	within(t, 5*time.Second, "NewRedis on a silent server", func() {
 		_, err = NewRedis(context.Background(), "redis://"+ln.Addr().String(), Options{
 			ReadTimeout: 200 * time.Millisecond,
 		})
@@ -76,7 +76,7 @@ func TestNewRedisInvalidURL(t *testing.T) {
 		"redis://127.0.0.1:6379/notadb",
 	} {
 		var err error
-		within(t, 100*time.Millisecond, "NewRedis with an invalid URL", func() {
+		within(t, 2*time.Second, "NewRedis with an invalid URL", func() {
 			_, err = NewRedis(context.Background(), u, Options{})
 		})
 		if err == nil {
@@ -133,7 +133,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	}
 
 	p.stop()
-	within(t, time.Second, "calls during the outage", func() {
+	within(t, 5*time.Second, "calls during the outage", func() {
 		_, err := r.Get(ctx, "k")
 		mustUnavailable(t, "Get", err)
 		mustUnavailable(t, "Set", r.Set(ctx, "k", []byte("v"), time.Minute))
