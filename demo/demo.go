@@ -80,6 +80,19 @@ const (
 	saintDenis   = "219740115"
 	fortDeFrance = "219722097"
 	strasbourg   = "216704825"
+	seyssins     = "213804867"
+	varces       = "213805245"
+	fontanil     = "213801707"
+	bernin       = "213800394"
+	montbonnot   = "213802499"
+	saintIsmier  = "213803976"
+	aixLesBains  = "217300086"
+	albertville  = "217300110"
+	annemasse    = "217400126"
+	thonon       = "217402817"
+	vif          = "213805450"
+	crolles      = "213801400"
+	laTronche    = "213805161"
 )
 
 var people = []person{
@@ -105,6 +118,19 @@ var people = []person{
 	{"Tanguy", "Essai", "Responsable informatique", saintDenis, []string{"outre-mer"}, []string{"Zimbra"}, "", model.RoleMember},
 	{"Ugo", "Fictif", "DSI", fortDeFrance, nil, []string{"LibreOffice"}, "", model.RoleMember},
 	{"Valentine", "Exemple", "Cheffe de projet", strasbourg, []string{"accessibilité numérique"}, []string{"Decidim"}, "", model.RoleMember},
+	{"Anaïs", "Essai", "Responsable informatique", seyssins, nil, []string{"LibreOffice"}, model.RoleMember, ""},
+	{"Bruno", "Fictif", "Technicien", varces, nil, []string{"Debian"}, model.RoleMember, ""},
+	{"Céline", "Exemple", "Secrétaire générale", fontanil, []string{"dématérialisation"}, []string{"Maarch Courrier"}, model.RoleMember, ""},
+	{"David", "Démo", "Référent numérique", bernin, nil, []string{"Thunderbird"}, model.RoleMember, ""},
+	{"Élodie", "Essai", "Responsable informatique", montbonnot, []string{"téléphonie"}, []string{"Asterisk"}, model.RoleMember, ""},
+	{"Fabien", "Fictif", "Technicien", saintIsmier, nil, []string{"Ubuntu"}, model.RoleMember, ""},
+	{"Géraldine", "Exemple", "DSI", aixLesBains, []string{"sauvegardes"}, []string{"Proxmox"}, model.RoleMember, model.RoleMember},
+	{"Hervé", "Démo", "Responsable des systèmes", albertville, nil, []string{"GLPI"}, model.RoleMember, ""},
+	{"Isabelle", "Essai", "DSI", annemasse, []string{"cartographie"}, []string{"QGIS"}, model.RoleMember, ""},
+	{"Jérôme", "Fictif", "Responsable informatique", thonon, nil, []string{"Zimbra"}, model.RoleMember, ""},
+	{"Laure", "Exemple", "Chargée de mission", vif, []string{"inclusion numérique"}, nil, model.RoleMember, ""},
+	{"Marc", "Démo", "Technicien", crolles, nil, []string{"Linux Mint"}, model.RoleMember, ""},
+	{"Noémie", "Essai", "Responsable informatique", laTronche, nil, []string{"PeerTube"}, model.RoleMember, ""},
 	{"William", "Démo", "Chargé de mission logiciels libres", "dinum", []string{"socle interministériel de logiciels libres"}, nil, "", model.RolePartner},
 	{"Yasmine", "Essai", "Cheffe de projet Territoires numériques", "anct", []string{"inclusion numérique"}, nil, model.RolePartner, model.RolePartner},
 	{"Zoé", "Fictive", "Chargée de mission numérique éducatif", "education", []string{"ENT"}, nil, "", model.RolePartner},

@@ -103,7 +103,7 @@ func TestDemoPagesRender(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			pages["/c/alpes/members"] = "Alix Fictif"
+			pages["/c/alpes/members"] = "Membre Démo"
 			pages["/account"] = "membre@alpes.example"
 			pages["/notifications"] = "Notifications"
 			pages["/account/tokens"] = "Jetons"
