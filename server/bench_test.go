@@ -38,9 +38,10 @@ func benchDemo(b *testing.B) (base string, member *http.Client) {
 		b.Fatal(err)
 	}
 	cs.Join(ctx, access.System(), "alpes", a.ID, model.RoleMember)
-	tb := &testing.T{}
-	br := newBrowser(tb)
-	br.login(base, "bench@alpes.example", "un mot de passe long")
+	br := newBrowser(b)
+	if p := br.login(base, "bench@alpes.example", "un mot de passe long"); p.status != 200 {
+		b.Fatalf("login for the benchmark: %d", p.status)
+	}
 	return base, br.c
 }
 

@@ -196,7 +196,7 @@ type part struct {
 }
 
 // multipartBody builds a form with fields and files.
-func multipartBody(t *testing.T, fields url.Values, files ...part) (io.Reader, string) {
+func multipartBody(t testing.TB, fields url.Values, files ...part) (io.Reader, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

@@ -115,11 +115,11 @@ func (r *rig) user(email string, admin bool) *model.Account {
 
 // browser is a person's browser: cookies, no JavaScript, redirects followed.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
 }
@@ -156,7 +156,7 @@ func (b *browser) post(u string, form url.Values) page {
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 // csrf returns the anti-forgery token of a page's forms.
-func (p page) csrf(t *testing.T) string {
+func (p page) csrf(t testing.TB) string {
 	t.Helper()
 	m := csrfRE.FindStringSubmatch(p.body)
 	if m == nil {

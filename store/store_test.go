@@ -143,6 +143,16 @@ func TestSQLiteIsDurableAndReadersSeeCommits(t *testing.T) {
 	if err := db.R.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign_keys on readers = %d, %v", fk, err)
 	}
+	// A commit on the writer is seen at once by the read pool (WAL).
+	now := time.Now().UTC()
+	c := &model.Collective{ID: model.NewID(), Slug: "vue", Name: "Vue", Scope: model.ScopeLocal, CreatedAt: now, UpdatedAt: now}
+	if _, err := db.W.NewInsert().Model(c).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.R.QueryRowContext(ctx, "SELECT count(*) FROM collectives WHERE slug = 'vue'").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the reader sees %d rows after the commit (%v), want 1", n, err)
+	}
 	// The read pool refuses writes.
 	if _, err := db.R.ExecContext(ctx, "DELETE FROM collectives"); err == nil {
 		t.Fatal("the read pool accepted a write")
