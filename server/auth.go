@@ -89,7 +89,13 @@ func (s *Server) identify(c *fiber.Ctx) error {
 		sess, err := s.sessions.load(c)
 		if err != nil {
 			s.log.WarnContext(c.UserContext(), "session store unavailable", "err", err)
-			return errSessionStore
+			if !safeMethod(c) {
+				return errSessionStore
+			}
+			// Redis is away: pages are read as a visitor until it is back
+			// (public pages keep working; forms and private pages say the
+			// sessions are unavailable). Nothing is written meanwhile.
+			return c.Next()
 		}
 		w.sess = sess
 		if uid := sess.data.AccountID; uid != "" {
@@ -161,6 +167,14 @@ func (s *Server) csrfToken(c *fiber.Ctx) (string, error) {
 	sess.data.CSRF = t
 	whoOf(c).dirty = true
 	return t, nil
+}
+
+func safeMethod(c *fiber.Ctx) bool {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return true
+	}
+	return false
 }
 
 var errCSRF = &fault.Error{Kind: fault.Forbidden, Message: "le formulaire a expiré ou ne vient pas de ce site : rechargez la page et recommencez"}

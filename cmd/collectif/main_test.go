@@ -14,12 +14,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -191,13 +188,23 @@ type logLines struct {
 // start runs `collectif serve` and waits until it listens.
 func (h hubEnv) start(t *testing.T) *server {
 	t.Helper()
-	c := h.cmd(context.Background(), "serve")
-	stderr, err := c.StderrPipe()
+	s, err := h.launch(t)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// launch is start for use from several goroutines: it reports instead of
+// failing the test.
+func (h hubEnv) launch(t *testing.T) (*server, error) {
+	c := h.cmd(context.Background(), "serve")
+	stderr, err := c.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
 	if err := c.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s := &server{cmd: c, logs: &logLines{ch: make(chan string, 1024)}, waited: make(chan error, 1)}
 	addr := make(chan string, 1)
@@ -227,11 +234,11 @@ func (h hubEnv) start(t *testing.T) *server {
 	case a := <-addr:
 		s.base = "http://" + a
 	case err := <-s.waited:
-		t.Fatalf("serve exited before listening: %v\n%s", err, s.drain())
+		return nil, fmt.Errorf("serve exited before listening: %v\n%s", err, s.drain())
 	case <-time.After(15 * time.Second):
-		t.Fatalf("serve did not listen within 15s\n%s", s.drain())
+		return nil, fmt.Errorf("serve did not listen within 15s\n%s", s.drain())
 	}
-	return s
+	return s, nil
 }
 
 func (s *server) drain() string {
@@ -403,64 +410,6 @@ func TestGracefulShutdown(t *testing.T) {
 		c.Close()
 		t.Fatal("the port still accepts connections")
 	}
-}
-
-// TestTwoNodesShareSessions runs two `collectif serve` processes on the
-// same PostgreSQL and Redis: a login on one is valid on the other.
-func TestTwoNodesShareSessions(t *testing.T) {
-	redis := os.Getenv("COLLECTIF_TEST_REDIS_URL")
-	if redis == "" || os.Getenv(storetest.EnvDatabaseURL) == "" {
-		t.Skip("needs COLLECTIF_TEST_DATABASE_URL and COLLECTIF_TEST_REDIS_URL")
-	}
-	h := newEnv(t, store.Postgres)
-	h["COLLECTIF_REDIS_URL"] = redis
-	if r := h.run(t, "un mot de passe assez long\n", "admin", "create-user", "--email", "camille@ville.example", "--name", "Camille", "--password-stdin"); r.code != 0 {
-		t.Fatalf("create-user: %s", r.stderr)
-	}
-	a := h.start(t)
-	// Each node has its own data dir, as on separate machines; they share
-	// PostgreSQL and Redis.
-	hb := hubEnv{}
-	for k, v := range h {
-		hb[k] = v
-	}
-	hb["COLLECTIF_DATA_DIR"] = t.TempDir()
-	b := hb.start(t)
-
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	resp, err := client.Get(a.base + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("no CSRF field on the login page of node A:\n%s", page)
-	}
-	resp, err = client.PostForm(a.base+"/login", url.Values{"_csrf": {string(m[1])}, "email": {"camille@ville.example"}, "password": {"un mot de passe assez long"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.HasSuffix(resp.Request.URL.Path, "/account") {
-		t.Fatalf("login on node A: %d %s", resp.StatusCode, resp.Request.URL)
-	}
-	ua, _ := url.Parse(a.base)
-	ub, _ := url.Parse(b.base)
-	jar.SetCookies(ub, jar.Cookies(ua))
-	resp, err = client.Get(b.base + "/account")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), "camille@ville.example") {
-		t.Fatalf("the session made on node A is not valid on node B: %d %s", resp.StatusCode, resp.Request.URL)
-	}
-	a.stop(t)
-	b.stop(t)
 }
 
 // TestCreateTokenThenMe follows the API contract: a token printed by
