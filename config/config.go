@@ -39,6 +39,9 @@ type Config struct {
 	// CIDRs): the reverse proxies whose X-Forwarded-For is believed. Empty:
 	// nobody's, the client is the TCP peer.
 	TrustedProxies []string
+	// PprofAddr (COLLECTIF_PPROF_ADDR): a loopback host:port serving
+	// net/http/pprof, apart from the public listener; empty: none.
+	PprofAddr string
 }
 
 // Error is a configuration error: which variable, and why.
@@ -163,6 +166,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	if v := get("COLLECTIF_PPROF_ADDR", ""); v != "" {
+		host, _, err := net.SplitHostPort(v)
+		if err != nil {
+			return c, bad("COLLECTIF_PPROF_ADDR", "%q is not host:port (%v)", v, trimErr(err))
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return c, bad("COLLECTIF_PPROF_ADDR", "%q is not a loopback address such as 127.0.0.1:6060: profiles are for the machine's administrators only", v)
+		}
+		c.PprofAddr = v
 	}
 	if v := get("COLLECTIF_CONFIG", ""); v != "" {
 		if _, err := os.Stat(v); err != nil {

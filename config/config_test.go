@@ -36,6 +36,7 @@ func TestEachBadValueNamesItsVariable(t *testing.T) {
 		"COLLECTIF_SHUTDOWN_TIMEOUT": "forever",
 		"COLLECTIF_CONFIG":           "/nonexistent/collectif.yaml",
 		"COLLECTIF_TRUSTED_PROXIES":  "10.0.0.1, proxy.internal",
+		"COLLECTIF_PPROF_ADDR":       "0.0.0.0:6060",
 	}
 	for k, v := range cases {
 		t.Run(k, func(t *testing.T) {
@@ -59,5 +60,15 @@ func TestHTTPSBaseURL(t *testing.T) {
 	c, err := FromEnv(envOf(map[string]string{"COLLECTIF_BASE_URL": "https://hub.example.org/"}))
 	if err != nil || !c.Secure() || c.Base() != "https://hub.example.org" || c.MailFrom != "collectif@hub.example.org" {
 		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+func TestPprofOnlyOnLoopback(t *testing.T) {
+	for v, ok := range map[string]bool{"127.0.0.1:6060": true, "[::1]:6060": true, "localhost:6060": true, "127.0.0.2:0": true,
+		":6060": false, "0.0.0.0:6060": false, "192.168.1.10:6060": false, "hub.example.org:6060": false, "6060": false} {
+		c, err := FromEnv(envOf(map[string]string{"COLLECTIF_PPROF_ADDR": v}))
+		if ok != (err == nil) || ok && c.PprofAddr != v {
+			t.Errorf("COLLECTIF_PPROF_ADDR=%q: %v, %q", v, err, c.PprofAddr)
+		}
 	}
 }

@@ -200,7 +200,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	}
 	h.Metrics = prometheus.NewRegistry()
 	h.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(h.DB.SQL, "writer"), newQueueCollector(h.Queue))
+		newQueueCollector(h.Queue))
+	registerDBMetrics(h.Metrics, h.DB)
 	h.Server = server.New(server.Deps{
 		BaseURL:        cfg.BaseURL,
 		Logger:         log,
@@ -214,7 +215,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		TrustedProxies: cfg.TrustedProxies,
 		KV:             h.KV,
 		OpenID:         h.OpenID,
-		Finder:         finder.New(h.DB, h.Search),
+		Finder:         finder.New(h.DB, newTimedIndex(h.Search, h.Metrics)),
 		Ready:          h.readiness(),
 		Metrics:        h.Metrics,
 	})
@@ -236,6 +237,11 @@ func (h *Hub) readiness() []server.Check {
 // down gracefully: no new connections, requests in flight finish, running
 // jobs finish or are handed back to the queue, then the database closes.
 func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
+	stopPprof, err := h.servePprof()
+	if err != nil {
+		h.Close()
+		return &config.Error{Var: "COLLECTIF_PPROF_ADDR", Cause: "cannot listen: " + err.Error()}
+	}
 	if h.workers {
 		if err := h.Queue.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("start workers: %w", err)
@@ -257,6 +263,9 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	var errs []error
 	if err := h.Server.Shutdown(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if err := stopPprof(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("pprof shutdown: %w", err))
 	}
 	if h.workers {
 		if err := h.Queue.Stop(sctx); err != nil {
