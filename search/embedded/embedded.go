@@ -271,6 +271,13 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 					counts = append(counts, search.FacetCount{Value: t.Term, Count: t.Count})
 				}
 			}
+			if fr, ok := res.Facets[f]; ok && f == search.FieldWhen {
+				for _, r := range fr.DateRanges {
+					if r.Count > 0 {
+						counts = append(counts, search.FacetCount{Value: r.Name, Count: r.Count})
+					}
+				}
+			}
 			search.SortFacetCounts(counts)
 			out.Facets[f] = counts
 		}
@@ -297,6 +304,15 @@ func (i *Index) run(ctx context.Context, g *generation, q search.Query, text que
 		req.SortBy([]string{"-" + fieldDate, "-_score"})
 	}
 	for _, f := range q.Facets {
+		if f == search.FieldWhen {
+			fr := bleve.NewFacetRequest(fieldDate, 3)
+			for _, r := range search.WhenRanges(q.Now) {
+				// A zero bound is open; bounds are compared in UTC, as stored.
+				fr.AddDateTimeRange(r.Value, utcOrZero(r.Start), utcOrZero(r.End))
+			}
+			req.AddFacet(f, fr)
+			continue
+		}
 		req.AddFacet(f, bleve.NewFacetRequest(f, maxFacetValues))
 	}
 	res, err := g.idx.SearchInContext(ctx, req)
@@ -307,6 +323,13 @@ func (i *Index) run(ctx context.Context, g *generation, q search.Query, text que
 		return nil, fmt.Errorf("embedded: search: %w", err)
 	}
 	return res, nil
+}
+
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
 }
 
 // chooseSnippet prefers the summary when the query matched it, then the
