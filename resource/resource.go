@@ -17,8 +17,8 @@ import (
 	"collectif/fault"
 	"collectif/jobs"
 	"collectif/markdown"
-	"collectif/resource/internal/pdftext"
 	"collectif/model"
+	"collectif/resource/internal/pdftext"
 	"collectif/store"
 )
 

@@ -153,10 +153,10 @@ func utf16be(b []byte) string {
 
 // token is an operand or an operator of a content stream.
 type token struct {
-	op      string   // operator, or "" for an operand
-	str     []byte   // string operand (literal or hex)
+	op      string // operator, or "" for an operand
+	str     []byte // string operand (literal or hex)
 	isStr   bool
-	num     float64  // number operand
+	num     float64 // number operand
 	isNum   bool
 	isArray bool     // array operand: its strings and numbers
 	arr     [][]byte // strings of the array
