@@ -62,12 +62,17 @@ type Hub struct {
 	Metrics     *prometheus.Registry
 
 	workers bool
+	tool    bool
 }
 
 // Options say what kind of process to build.
 type Options struct {
 	// Workers: run background jobs (serve). Command-line tools only enqueue.
 	Workers bool
+	// Tool: a command-line tool. The embedded search index is opened
+	// detached (a running server holds the live one): searches and writes
+	// are unavailable, and Rebuild builds a new index the server switches to.
+	Tool bool
 	// OIDCClient is the HTTP client used to reach OpenID providers
 	// (tests trust their provider's certificate with it); nil: default.
 	OIDCClient *http.Client
@@ -106,7 +111,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Hub{Config: cfg, Log: log, workers: opts.Workers}
+	h := &Hub{Config: cfg, Log: log, workers: opts.Workers, tool: opts.Tool}
 	defer func() {
 		if err != nil {
 			h.Close() // what was opened before the failure
@@ -247,6 +252,17 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("start workers: %w", err)
 		}
 	}
+	followCtx, stopFollow := context.WithCancel(context.WithoutCancel(ctx))
+	followed := make(chan struct{})
+	if e, ok := h.Search.(*embedded.Index); ok && h.workers {
+		go func() {
+			defer close(followed)
+			e.Follow(followCtx, followEvery, func(since time.Time) { h.requeueSince(followCtx, since) },
+				func(err error) { h.Log.Error("search index switch failed", "err", err) })
+		}()
+	} else {
+		close(followed)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- h.Server.Serve(ln) }()
 	h.Log.Info("collectif listening", "addr", ln.Addr().String(), "base_url", h.Config.Base(),
@@ -275,9 +291,26 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	if serveErr != nil {
 		errs = append(errs, serveErr)
 	}
+	stopFollow()
+	<-followed
 	errs = append(errs, h.Close())
 	h.Log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// followEvery is how often a server checks whether `collectif reindex`
+// has built a new embedded index to switch to.
+const followEvery = 2 * time.Second
+
+// requeueSince enqueues again the index jobs created since a rebuild
+// began: this server applied them to the index the rebuild replaced.
+func (h *Hub) requeueSince(ctx context.Context, since time.Time) {
+	n, err := indexer.Requeue(ctx, h.DB, h.Queue, since)
+	if err != nil {
+		h.Log.Error("search index switched, but the changes made during the rebuild could not be queued again: run collectif reindex again", "err", err)
+		return
+	}
+	h.Log.Info("search index switched to a rebuilt one", "requeued", n)
 }
 
 // openSearch opens Meilisearch when configured, the embedded index in the
@@ -297,7 +330,11 @@ func (h *Hub) openSearch(ctx context.Context) error {
 		}
 		return nil
 	}
-	e, err := embedded.Open(filepath.Join(h.Config.DataDir, "search"))
+	open := embedded.Open
+	if h.tool {
+		open = embedded.OpenDetached
+	}
+	e, err := open(filepath.Join(h.Config.DataDir, "search"))
 	if err != nil {
 		return &config.Error{Var: "COLLECTIF_DATA_DIR", Cause: "search index: " + err.Error()}
 	}

@@ -8,12 +8,17 @@ package indexer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
 
 	"collectif/jobs"
 	"collectif/search"
+	"collectif/store"
 )
 
 // ErrGone is what a Source returns for a row that no longer exists or may
@@ -101,4 +106,46 @@ func (ix *Indexer) Rebuild(ctx context.Context, progress Progress) (map[string]i
 		return nil
 	})
 	return counts, err
+}
+
+// requeueSlack widens the window of Requeue: on PostgreSQL a job's
+// created_at is the start of the transaction that enqueued it, which may
+// have committed after the rebuild read its rows.
+const requeueSlack = 2 * time.Minute
+
+// Requeue enqueues again, once per document, the index jobs created since
+// a rebuild began (less a slack): their changes may have been applied to
+// the index that the rebuild has just replaced, and the rebuild may have
+// read the rows before them. It returns how many jobs it enqueued. Jobs
+// are idempotent: each loads the row as it is now.
+func Requeue(ctx context.Context, db *store.DB, q *jobs.Queue, since time.Time) (int, error) {
+	raws, err := q.ArgsSince(ctx, search.IndexJob{}.Kind(), since.Add(-requeueSlack))
+	if err != nil {
+		return 0, err
+	}
+	seen := map[search.IndexJob]bool{}
+	var todo []search.IndexJob
+	for _, raw := range raws {
+		var j search.IndexJob
+		if err := json.Unmarshal(raw, &j); err != nil || j.Type == "" || j.ID == "" || seen[j] {
+			continue
+		}
+		seen[j] = true
+		todo = append(todo, j)
+	}
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	err = db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for _, j := range todo {
+			if err := q.Enqueue(ctx, tx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(todo), nil
 }

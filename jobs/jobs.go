@@ -298,3 +298,34 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	}
 	return s, nil
 }
+
+// ArgsSince returns the arguments (JSON) of the jobs of kind created at or
+// after since, whatever their state, oldest first. Completed jobs are kept
+// a day (CompletedJobRetentionPeriod), so since must be more recent than
+// that to see them all. The search index uses it to re-apply the changes
+// made while a new index was being built by another process.
+func (q *Queue) ArgsSince(ctx context.Context, kind string, since time.Time) ([][]byte, error) {
+	// River keeps args as jsonb on PostgreSQL and as SQLite's JSONB blob
+	// (read back as text through json()), and times as timestamptz or as
+	// UTC text that julianday() reads.
+	query := `SELECT args::text FROM river_job WHERE kind = ? AND created_at >= ? ORDER BY id`
+	var arg any = since.UTC()
+	if q.db.Engine() == store.SQLite {
+		query = `SELECT json(args) FROM river_job WHERE kind = ? AND julianday(created_at) >= julianday(?) ORDER BY id`
+		arg = since.UTC().Format("2006-01-02 15:04:05.000")
+	}
+	rows, err := q.db.R.QueryContext(ctx, query, kind, arg)
+	if err != nil {
+		return nil, fmt.Errorf("jobs since %s: %w", since.Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}

@@ -163,10 +163,13 @@ func (s *Service) stage(ctx context.Context, u Upload) (_ *staged, err error) {
 	}
 	st.sha = hex.EncodeToString(h.Sum(nil))
 	st.name = displayName(u.Name, st.ctype)
-	if strings.HasPrefix(st.ctype, "text/") {
+	switch {
+	case strings.HasPrefix(st.ctype, "text/"):
 		if st.text, err = s.extract(f, st.ctype, st.size); err != nil {
 			return nil, err
 		}
+	case baseType(st.ctype) == "application/pdf":
+		st.text = s.extractPDF(ctx, f, name)
 	}
 	return st, f.Close()
 }
@@ -184,7 +187,8 @@ func interrupted(name string, err error) error {
 // extract returns the plain text of a text attachment, for search: up to
 // maxText bytes, read as UTF-8 or else as Windows-1252, the usual encoding
 // of files exported by office software in France. Markdown is reduced to
-// its text. PDF and office documents are not extracted yet.
+// its text. PDF goes through extractPDF; office documents are not
+// extracted yet.
 func (s *Service) extract(f *os.File, ctype string, size int64) (string, error) {
 	b := make([]byte, min(size, maxText))
 	if _, err := f.ReadAt(b, 0); err != nil && err != io.EOF {
@@ -203,6 +207,24 @@ func (s *Service) extract(f *os.File, ctype string, size int64) (string, error) 
 		t = s.md.Text(t)
 	}
 	return t, nil
+}
+
+// extractPDF returns the text of a PDF attachment for search, or "" when
+// it cannot be had within the extractor's limits (pages, bytes, time): the
+// file is kept all the same, findable by its name and its resource.
+func (s *Service) extractPDF(ctx context.Context, f *os.File, name string) string {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return ""
+	}
+	t, err := s.pdf.Text(ctx, f)
+	if err != nil {
+		s.log.WarnContext(ctx, "no text extracted from a PDF attachment", "name", name, "err", err)
+		return ""
+	}
+	if len(t) > maxText {
+		t = t[:maxText]
+	}
+	return strings.ToValidUTF8(t, "")
 }
 
 // cp1252 maps the bytes 0x80–0x9F of Windows-1252; the others are Latin-1.

@@ -18,6 +18,7 @@ import (
 	"collectif/jobs"
 	"collectif/markdown"
 	"collectif/model"
+	"collectif/resource/internal/pdftext"
 	"collectif/store"
 )
 
@@ -55,6 +56,7 @@ type Service struct {
 	queue    *jobs.Queue
 	log      *slog.Logger
 	now      func() time.Time
+	pdf      *pdftext.Extractor
 }
 
 // New returns the resource service.
@@ -72,7 +74,7 @@ func New(d Deps) *Service {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: d.DB, root: filepath.Join(d.Dir, "resources"), md: d.Markdown, maxSize: d.MaxFileSize,
-		maxFiles: d.MaxFiles, queue: d.Queue, log: d.Logger, now: time.Now}
+		maxFiles: d.MaxFiles, queue: d.Queue, log: d.Logger, now: time.Now, pdf: pdftext.New(pdftext.DefaultLimits())}
 }
 
 // MaxFileSize is the largest attachment accepted, in bytes.

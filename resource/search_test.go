@@ -1,10 +1,13 @@
 package resource_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/go-pdf/fpdf"
 
 	"collectif/indexer"
 	"collectif/jobs"
@@ -69,6 +72,39 @@ func TestChangesAreIndexedForSearch(t *testing.T) {
 		}
 		if n := jobsFor(); n != 3 {
 			t.Fatalf("%d index jobs after the deletion", n)
+		}
+	})
+}
+
+// The text of a PDF attachment goes into the resource's document; a PDF
+// whose text cannot be read is kept all the same, without text.
+func TestPDFAttachmentTextIsIndexed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db, resource.Deps{})
+		pdf := fpdf.New("P", "mm", "A4", "")
+		tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
+		pdf.AddPage()
+		pdf.SetFont("Helvetica", "", 12)
+		pdf.MultiCell(0, 6, tr("Cahier des clauses techniques : réversibilité de l'hébergement Nextcloud à Échirolles."), "", "L", false)
+		var buf bytes.Buffer
+		if err := pdf.Output(&buf); err != nil {
+			t.Fatal(err)
+		}
+		r := w.post(w.member, "", "Marché d'hébergement", upload("cctp.pdf", buf.Bytes()),
+			upload("abime.pdf", []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")))
+		if len(r.Files) != 2 {
+			t.Fatalf("attachments %+v", r.Files)
+		}
+		d, err := w.svc.IndexSources()[0].Load(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := strings.Join(strings.Fields(d.Body), " ")
+		for _, want := range []string{"réversibilité de l'hébergement Nextcloud à Échirolles", "cctp.pdf", "abime.pdf"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("document body lacks %q:\n%s", want, body)
+			}
 		}
 	})
 }

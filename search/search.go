@@ -41,6 +41,9 @@ type Query struct {
 	Page     int                 // 1-based
 	PerPage  int                 // default DefaultPerPage, at most MaxPerPage
 	Prefix   bool                // search-as-you-type: the last word is a prefix
+	// Now is the instant and time zone the FieldWhen ranges are computed
+	// from ("this month" is a calendar month there); zero: time.Now().
+	Now time.Time
 }
 
 // Hit is one result.
@@ -121,7 +124,37 @@ const (
 	FieldCategories = "categories"
 	FieldLicence    = "licence"
 	FieldTags       = "tags"
+	// FieldWhen is a date-range facet on Document.Date (an event's start):
+	// its values are WhenUpcoming, WhenThisMonth and WhenPast. It is not a
+	// stored attribute: Normalize turns a filter on it into Query.From/To,
+	// and each engine counts the ranges when it is asked as a facet.
+	FieldWhen = "when"
 )
+
+// Values of the FieldWhen facet.
+const (
+	WhenUpcoming  = "upcoming"   // from now on
+	WhenThisMonth = "this-month" // the calendar month of Query.Now
+	WhenPast      = "past"       // before now
+)
+
+// DateRange is one value of the FieldWhen facet: Date in [Start, End),
+// a zero bound being open.
+type DateRange struct {
+	Value      string
+	Start, End time.Time
+}
+
+// WhenRanges returns the ranges of the FieldWhen facet at now, in the
+// order pages list them.
+func WhenRanges(now time.Time) []DateRange {
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
+	return []DateRange{
+		{Value: WhenUpcoming, Start: now},
+		{Value: WhenThisMonth, Start: month, End: month.AddDate(0, 1, 0)},
+		{Value: WhenPast, End: now},
+	}
+}
 
 // FacetFields lists the fields usable in Query.Filters and Query.Facets.
 func FacetFields() []string {
@@ -160,7 +193,10 @@ func (q Query) Normalize() (Query, error) {
 	out.Audience = cleanValues(append([]string{AudiencePublic}, q.Audience...))
 	out.Types = cleanValues(q.Types)
 
-	known := FacetFields()
+	if out.Now.IsZero() {
+		out.Now = time.Now()
+	}
+	known := append(FacetFields(), FieldWhen)
 	if len(q.Filters) > 0 {
 		out.Filters = make(map[string][]string, len(q.Filters))
 		for field, values := range q.Filters {
@@ -174,6 +210,15 @@ func (q Query) Normalize() (Query, error) {
 	} else {
 		out.Filters = nil
 	}
+	if when, ok := out.Filters[FieldWhen]; ok {
+		delete(out.Filters, FieldWhen)
+		if err := out.narrowWhen(when); err != nil {
+			return Query{}, err
+		}
+	}
+	if len(out.Filters) == 0 {
+		out.Filters = nil
+	}
 	out.Facets = cleanValues(q.Facets)
 	for _, f := range out.Facets {
 		if !slices.Contains(known, f) {
@@ -184,6 +229,48 @@ func (q Query) Normalize() (Query, error) {
 		return Query{}, fmt.Errorf("%w: date range starts after it ends", ErrInvalidQuery)
 	}
 	return out, nil
+}
+
+// narrowWhen intersects From/To with the union of the named FieldWhen
+// ranges. The union is always one interval: the three ranges overlap or
+// touch. To is inclusive, so the exclusive End becomes End - 1ns.
+func (q *Query) narrowWhen(values []string) error {
+	ranges := WhenRanges(q.Now)
+	var start, end time.Time
+	openStart, openEnd := false, false
+	for i, v := range values {
+		var r *DateRange
+		for j := range ranges {
+			if ranges[j].Value == v {
+				r = &ranges[j]
+			}
+		}
+		if r == nil {
+			return fmt.Errorf("%w: unknown %s value %q", ErrInvalidQuery, FieldWhen, v)
+		}
+		if r.Start.IsZero() {
+			openStart = true
+		} else if i == 0 || start.IsZero() || r.Start.Before(start) {
+			start = r.Start
+		}
+		if r.End.IsZero() {
+			openEnd = true
+		} else if i == 0 || end.IsZero() || r.End.After(end) {
+			end = r.End
+		}
+	}
+	if !openStart && (q.From.IsZero() || start.After(q.From)) {
+		q.From = start
+	}
+	if !openEnd {
+		if last := end.Add(-time.Nanosecond); q.To.IsZero() || last.Before(q.To) {
+			q.To = last
+		}
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
+		return fmt.Errorf("%w: date range starts after it ends", ErrInvalidQuery)
+	}
+	return nil
 }
 
 // cleanValues returns a new slice without empty strings and duplicates,

@@ -11,6 +11,45 @@ import (
 // inside functions that build fresh values, so no caller can alter what
 // another one sees.
 
+// Document types: the values of Document.Type and IndexJob.Type. A domain
+// package may keep its own constant (resource.DocType) as long as it holds
+// the same string.
+const (
+	TypeCollective   = "collective"
+	TypeGroup        = "group"
+	TypeMember       = "member"
+	TypeOrganization = "organization"
+	TypeTopic        = "topic"
+	TypeReply        = "reply"
+	TypeResource     = "resource"
+	// TypeSoftware is a catalog entry: Title the software's name, Summary
+	// its description, Tags the proprietary products it replaces (so that
+	// they are searchable), Categories its categories (FieldCategories),
+	// Licence its SPDX identifier (FieldLicence), Date its last update.
+	TypeSoftware = "software"
+	// TypeUsage is an organization's declaration of use of a software:
+	// Title "<software> à <organization>", Body the testimonial, Tags the
+	// software's name and the hosting ("interne", "mutualisé",
+	// "prestataire"), Categories and Licence copied from the software,
+	// Region the organization's région, Date the declaration's update.
+	TypeUsage = "usage"
+	// TypeEvent is an event page: Date its start, EndDate its end
+	// (FieldWhen ranges are on Date), Region and Collective where it is
+	// held and who holds it, Tags its themes.
+	TypeEvent = "event"
+	// TypeSession is one session of an event's programme (talk, workshop):
+	// Title the session's title, Summary its abstract, Body the speakers'
+	// names, Tags the track and room, Date and EndDate its slot, URL the
+	// programme anchor; Collective and Region those of its event.
+	TypeSession = "session"
+)
+
+// Types lists the document types, in the order pages show them.
+func Types() []string {
+	return []string{TypeResource, TypeTopic, TypeReply, TypeEvent, TypeSession, TypeSoftware, TypeUsage,
+		TypeMember, TypeOrganization, TypeCollective, TypeGroup}
+}
+
 // Replacement is a one-way synonym: searching any of From also finds To,
 // but searching To does not bring back From. It maps what people type —
 // often a proprietary product — to the free software the hub documents.
@@ -23,8 +62,11 @@ type Replacement struct {
 // any term of a group finds documents using any other term of it.
 func Equivalences() [][]string {
 	return [][]string{
-		{"visio", "visioconférence", "visio-conférence", "vidéoconférence"},
+		{"visio", "visioconférence", "visio-conférence", "vidéoconférence", "webconférence"},
 		{"webinaire", "webinar"},
+		{"atelier", "workshop"},
+		{"replay", "rediffusion"},
+		{"GRC", "gestion de la relation citoyen", "gestion de la relation usager"},
 		{"ENT", "espace numérique de travail"},
 		{"GED", "gestion électronique de documents", "gestion électronique des documents"},
 		{"marché", "marché public", "commande publique"},
@@ -67,6 +109,11 @@ func Replacements() []Replacement {
 		{From: []string{"ArcGIS"}, To: []string{"QGIS"}},
 		{From: []string{"AutoCAD"}, To: []string{"FreeCAD", "LibreCAD"}},
 		{From: []string{"Windows"}, To: []string{"Linux"}},
+		{From: []string{"Skype"}, To: []string{"BigBlueButton", "Jitsi"}},
+		{From: []string{"YouTube"}, To: []string{"PeerTube"}},
+		{From: []string{"WhatsApp"}, To: []string{"Tchap"}},
+		{From: []string{"Google Docs"}, To: []string{"Collabora", "LibreOffice"}},
+		{From: []string{"Gmail"}, To: []string{"SOGo", "Thunderbird"}},
 		{From: []string{"Chrome"}, To: []string{"Firefox"}},
 	}
 }

@@ -19,13 +19,16 @@ func (s *Server) searchRoutes() {
 func searchQuery(c *fiber.Ctx) search.Query {
 	q := search.Query{Text: c.Query("q"), Sort: c.Query("sort"), Page: c.QueryInt("page"), PerPage: c.QueryInt("per_page"),
 		Prefix: c.Query("prefix") == "1", Filters: map[string][]string{}}
+	if q.PerPage == 0 {
+		q.PerPage = c.QueryInt("limit")
+	}
 	args := c.Request().URI().QueryArgs()
 	for _, v := range args.PeekMulti("type") {
 		if t := strings.TrimSpace(string(v)); t != "" {
 			q.Types = append(q.Types, t)
 		}
 	}
-	for _, f := range []string{search.FieldCollective, search.FieldGroup, search.FieldRegion, search.FieldCategories, search.FieldLicence, search.FieldTags} {
+	for _, f := range []string{search.FieldCollective, search.FieldGroup, search.FieldRegion, search.FieldCategories, search.FieldLicence, search.FieldTags, search.FieldWhen} {
 		for _, v := range args.PeekMulti(f) {
 			if s := strings.TrimSpace(string(v)); s != "" {
 				q.Filters[f] = append(q.Filters[f], s)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ import (
 	"collectif/demo"
 	"collectif/fault"
 	"collectif/hub"
+	"collectif/indexer"
+	"collectif/search"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; otherwise
@@ -371,25 +374,96 @@ func reindex(ctx context.Context, args []string, e env) error {
 	}
 	defer h.Close()
 	start := time.Now()
-	counts, err := h.Indexer.Rebuild(ctx, func(typ string, done int) {
-		fmt.Fprintf(e.stderr, "\rindexing %-12s %8d", typ, done)
-	})
-	fmt.Fprintln(e.stderr)
+	p := newProgress(e.stderr)
+	counts, err := h.Indexer.Rebuild(ctx, p.update)
+	p.done()
 	if err != nil {
 		return err
+	}
+	// Changes the servers applied to the replaced index while this one was
+	// built are applied again to the new one, by the servers' workers.
+	requeued, err := indexer.Requeue(ctx, h.DB, h.Queue, start)
+	if err != nil {
+		return fmt.Errorf("the new index is in place, but the changes made during the rebuild could not be queued again (run reindex again): %w", err)
 	}
 	total := 0
 	for _, n := range counts {
 		total += n
 	}
-	fmt.Fprintf(e.stdout, "reindexed %d documents in %s on %s:", total, time.Since(start).Round(time.Millisecond), h.Search.Name())
-	for _, t := range []string{"collective", "group", "member", "topic", "reply", "resource"} {
-		if n, ok := counts[t]; ok {
-			fmt.Fprintf(e.stdout, " %s %d,", t, n)
+	fmt.Fprintf(e.stdout, "reindexed %d documents in %s on %s\n", total, time.Since(start).Round(time.Millisecond), h.Search.Name())
+	types := search.Types()
+	for t := range counts {
+		if !slices.Contains(types, t) {
+			types = append(types, t)
 		}
 	}
-	fmt.Fprintln(e.stdout)
+	for _, t := range types {
+		if n, ok := counts[t]; ok {
+			fmt.Fprintf(e.stdout, "  %-13s %8d\n", t, n)
+		}
+	}
+	if requeued > 0 {
+		fmt.Fprintf(e.stdout, "%d changes made during the rebuild queued again\n", requeued)
+	}
 	return nil
+}
+
+// progress shows a rebuild's advance on stderr: one line redrawn in place
+// on a terminal, a line per type (and every progressEvery documents)
+// otherwise, so that logs stay readable. Sources do not say how many
+// documents they hold, so the line shows counts and rate, not a percentage.
+type progress struct {
+	w        io.Writer
+	terminal bool
+	start    time.Time
+	typ      string
+	byType   map[string]int
+	order    []string
+	last     int
+}
+
+const progressEvery = 10_000
+
+func newProgress(w io.Writer) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, terminal: ok && isTerminal(f), start: time.Now(), byType: map[string]int{}}
+}
+
+func (p *progress) update(typ string, n int) {
+	if typ != p.typ {
+		if p.typ != "" && !p.terminal {
+			fmt.Fprintf(p.w, "indexed %s: %d\n", p.typ, p.byType[p.typ])
+		}
+		p.typ, p.last = typ, 0
+		p.order = append(p.order, typ)
+	}
+	p.byType[typ] = n
+	if p.terminal {
+		total := 0
+		for _, v := range p.byType {
+			total += v
+		}
+		rate := float64(total) / max(time.Since(p.start).Seconds(), 0.001)
+		// A bar that fills over each block of progressEvery documents.
+		width := 20
+		filled := (n % progressEvery) * width / progressEvery
+		fmt.Fprintf(p.w, "\r[%s%s] %-13s %8d  (%d in all, %.0f/s) ", strings.Repeat("#", filled), strings.Repeat(".", width-filled), typ, n, total, rate)
+		return
+	}
+	if n-p.last >= progressEvery {
+		fmt.Fprintf(p.w, "indexing %s: %d\n", typ, n)
+		p.last = n
+	}
+}
+
+func (p *progress) done() {
+	if p.terminal {
+		fmt.Fprintln(p.w)
+		return
+	}
+	if p.typ != "" {
+		fmt.Fprintf(p.w, "indexed %s: %d\n", p.typ, p.byType[p.typ])
+	}
 }
 
 // openTool builds the hub for a command-line tool: configuration from the
@@ -399,5 +473,5 @@ func openTool(ctx context.Context, e env) (*hub.Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return hub.Open(ctx, cfg, log, hub.Options{})
+	return hub.Open(ctx, cfg, log, hub.Options{Tool: true})
 }

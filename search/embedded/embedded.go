@@ -35,7 +35,14 @@ const (
 	maxFacetValues = 100
 )
 
-var errClosed = errors.New("embedded: index closed")
+var (
+	errClosed   = errors.New("embedded: index closed")
+	errDetached = errors.New("embedded: index opened detached, for rebuilding only")
+)
+
+// retireWait bounds how long a detached Rebuild waits for a serving
+// process to switch to the new generation; Follow checks every few seconds.
+const retireWait = time.Minute
 
 // Index is a search.Index kept in a local directory with bleve.
 // It is safe for concurrent use: searches run while documents are written
@@ -47,7 +54,7 @@ type Index struct {
 	// whole duration, so a generation is never closed under them; Rebuild's
 	// switch and Close hold it exclusively, which is brief.
 	mu     sync.RWMutex
-	gen    *generation
+	gen    *generation // nil when detached
 	closed bool
 
 	rebuildMu sync.Mutex // one Rebuild at a time
@@ -111,12 +118,37 @@ func Open(dir string) (*Index, error) {
 	return &Index{dir: dir, gen: g}, nil
 }
 
+// OpenDetached opens the directory for a process that must not hold the
+// live index (the bleve files of a generation are locked by the process that
+// opened them: a running `collectif serve`). Searches and writes are
+// unavailable; Rebuild builds a new generation in its own directory,
+// switches the pointer file, and waits for the serving process, if any,
+// to follow (see Follow) before removing the old generation.
+func OpenDetached(dir string) (*Index, error) {
+	if dir == "" {
+		return nil, errors.New("embedded: empty directory")
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("embedded: create %s: %w", dir, err)
+	}
+	if _, err := readCurrent(dir); err != nil {
+		return nil, err
+	}
+	return &Index{dir: dir}, nil
+}
+
 // Name implements search.Index.
 func (i *Index) Name() string { return "embedded" }
 
 // Setup implements search.Index. Open already created the index with its
 // mapping, so there is nothing to apply: Setup only checks it is usable.
 func (i *Index) Setup(ctx context.Context) error {
+	i.mu.RLock()
+	detached := i.gen == nil && !i.closed
+	i.mu.RUnlock()
+	if detached {
+		return ctx.Err() // OpenDetached checked the directory
+	}
 	return i.Ping(ctx)
 }
 
@@ -127,8 +159,8 @@ func (i *Index) Ping(ctx context.Context) error {
 	}
 	i.mu.RLock()
 	defer i.mu.RUnlock()
-	if i.closed {
-		return fmt.Errorf("%w: %w", search.ErrUnavailable, errClosed)
+	if err := i.usable(); err != nil {
+		return err
 	}
 	if _, err := i.gen.idx.DocCount(); err != nil {
 		return fmt.Errorf("%w: embedded: %w", search.ErrUnavailable, err)
@@ -144,6 +176,9 @@ func (i *Index) Close() error {
 		return nil
 	}
 	i.closed = true
+	if i.gen == nil {
+		return nil
+	}
 	if err := i.gen.idx.Close(); err != nil {
 		return fmt.Errorf("embedded: close: %w", err)
 	}
@@ -177,8 +212,8 @@ func (i *Index) write(ctx context.Context, e journalEntry) error {
 	}
 	i.mu.RLock()
 	defer i.mu.RUnlock()
-	if i.closed {
-		return fmt.Errorf("%w: %w", search.ErrUnavailable, errClosed)
+	if err := i.usable(); err != nil {
+		return err
 	}
 	if err := apply(ctx, i.gen.idx, e); err != nil {
 		return err
@@ -188,6 +223,17 @@ func (i *Index) write(ctx context.Context, e journalEntry) error {
 		*i.journal = append(*i.journal, e)
 	}
 	i.jmu.Unlock()
+	return nil
+}
+
+// usable says why the index cannot be used, if it cannot. Caller holds mu.
+func (i *Index) usable() error {
+	switch {
+	case i.closed:
+		return fmt.Errorf("%w: %w", search.ErrUnavailable, errClosed)
+	case i.gen == nil:
+		return fmt.Errorf("%w: %w", search.ErrUnavailable, errDetached)
+	}
 	return nil
 }
 
@@ -228,8 +274,8 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	}
 	i.mu.RLock()
 	defer i.mu.RUnlock()
-	if i.closed {
-		return nil, fmt.Errorf("%w: %w", search.ErrUnavailable, errClosed)
+	if err := i.usable(); err != nil {
+		return nil, err
 	}
 	g := i.gen
 
@@ -271,6 +317,13 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 					counts = append(counts, search.FacetCount{Value: t.Term, Count: t.Count})
 				}
 			}
+			if fr, ok := res.Facets[f]; ok && f == search.FieldWhen {
+				for _, r := range fr.DateRanges {
+					if r.Count > 0 {
+						counts = append(counts, search.FacetCount{Value: r.Name, Count: r.Count})
+					}
+				}
+			}
 			search.SortFacetCounts(counts)
 			out.Facets[f] = counts
 		}
@@ -297,6 +350,15 @@ func (i *Index) run(ctx context.Context, g *generation, q search.Query, text que
 		req.SortBy([]string{"-" + fieldDate, "-_score"})
 	}
 	for _, f := range q.Facets {
+		if f == search.FieldWhen {
+			fr := bleve.NewFacetRequest(fieldDate, 3)
+			for _, r := range search.WhenRanges(q.Now) {
+				// A zero bound is open; bounds are compared in UTC, as stored.
+				fr.AddDateTimeRange(r.Value, utcOrZero(r.Start), utcOrZero(r.End))
+			}
+			req.AddFacet(f, fr)
+			continue
+		}
 		req.AddFacet(f, bleve.NewFacetRequest(f, maxFacetValues))
 	}
 	res, err := g.idx.SearchInContext(ctx, req)
@@ -307,6 +369,13 @@ func (i *Index) run(ctx context.Context, g *generation, q search.Query, text que
 		return nil, fmt.Errorf("embedded: search: %w", err)
 	}
 	return res, nil
+}
+
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
 }
 
 // chooseSnippet prefers the summary when the query matched it, then the
@@ -363,10 +432,13 @@ func (i *Index) Rebuild(ctx context.Context, fill func(emit func(search.Document
 	defer i.rebuildMu.Unlock()
 
 	i.mu.RLock()
-	closed := i.closed
+	closed, detached := i.closed, i.gen == nil
 	i.mu.RUnlock()
 	if closed {
 		return fmt.Errorf("%w: %w", search.ErrUnavailable, errClosed)
+	}
+	if detached {
+		return i.rebuildDetached(ctx, fill)
 	}
 
 	next, err := createGeneration(i.dir)
@@ -435,6 +507,154 @@ func (i *Index) Rebuild(ctx context.Context, fill func(emit func(search.Document
 		return fmt.Errorf("embedded: remove previous index: %w", err)
 	}
 	return nil
+}
+
+// rebuildDetached builds a generation without holding the live one: fill,
+// close (releasing its lock), switch the pointer, then wait until no
+// process holds the previous generation — a serving process switches to
+// the new one within its Follow period and removes the old one — and
+// remove it if nobody did.
+func (i *Index) rebuildDetached(ctx context.Context, fill func(emit func(search.Document) error) error) error {
+	next, err := createGeneration(i.dir)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(i.dir, next.name)
+	if err := fillGeneration(ctx, next.idx, fill); err != nil {
+		_ = next.idx.Close()
+		_ = os.RemoveAll(path)
+		return err
+	}
+	if err := next.idx.Close(); err != nil {
+		_ = os.RemoveAll(path)
+		return fmt.Errorf("embedded: close new index: %w", err)
+	}
+	old, err := readCurrent(i.dir)
+	if err != nil {
+		_ = os.RemoveAll(path)
+		return err
+	}
+	if err := writeCurrent(i.dir, next.name); err != nil {
+		_ = os.RemoveAll(path)
+		return err
+	}
+	if old == "" || old == next.name {
+		return nil
+	}
+	oldPath := filepath.Join(i.dir, old)
+	deadline := time.Now().Add(retireWait)
+	for {
+		if _, err := os.Stat(oldPath); errors.Is(err, fs.ErrNotExist) {
+			return nil // the serving process switched and removed it
+		}
+		if !held(oldPath) {
+			// Nobody serves from it (no server runs, or it has just
+			// closed it): remove it, as the server would have.
+			if err := os.RemoveAll(oldPath); err != nil {
+				return fmt.Errorf("embedded: remove previous index: %w", err)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("embedded: the new index is in place, but the running server still uses the previous one after %s: it switches when it next checks, or at its next start", retireWait)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("embedded: the new index is in place; stopped waiting for the running server to switch: %w", ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// held reports whether another process (or this one) has the generation
+// at path open: its bleve files are locked.
+func held(path string) bool {
+	idx, err := bleve.OpenUsing(path, map[string]interface{}{"bolt_timeout": "100ms"})
+	if err != nil {
+		return strings.Contains(err.Error(), "timeout")
+	}
+	_ = idx.Close()
+	return false
+}
+
+// Follow makes a serving process follow the switches that another process
+// (`collectif reindex`, through OpenDetached) makes: every period until ctx
+// ends, it reads the pointer file and, when it names a new generation,
+// opens it, swaps it in for searches and writes, closes and removes the old
+// one, then calls switched with the time the new generation's build began.
+// Writes this process made to the old generation since then are not in the
+// new one: switched must re-apply them (the hub enqueues again the index
+// jobs created since). Errors go to failed; the next period tries again.
+func (i *Index) Follow(ctx context.Context, every time.Duration, switched func(since time.Time), failed func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		since, ok, err := i.adopt()
+		if err != nil && failed != nil {
+			failed(err)
+		}
+		if ok && switched != nil {
+			switched(since)
+		}
+	}
+}
+
+// adopt switches to the generation the pointer file names, if it is not
+// the live one.
+func (i *Index) adopt() (time.Time, bool, error) {
+	i.mu.RLock()
+	cur, closed := i.gen, i.closed
+	i.mu.RUnlock()
+	if closed || cur == nil {
+		return time.Time{}, false, nil
+	}
+	name, err := readCurrent(i.dir)
+	if err != nil || name == "" || name == cur.name {
+		return time.Time{}, false, err
+	}
+	// An in-process Rebuild switches by itself; do not interleave.
+	if !i.rebuildMu.TryLock() {
+		return time.Time{}, false, nil
+	}
+	defer i.rebuildMu.Unlock()
+	next, err := openGeneration(i.dir, name)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	i.mu.Lock()
+	if i.closed || i.gen != cur {
+		i.mu.Unlock()
+		_ = next.idx.Close()
+		return time.Time{}, false, nil
+	}
+	i.gen = next
+	i.mu.Unlock()
+	// Searches and writes that used the old generation finished before
+	// the exclusive lock was granted.
+	if err := cur.idx.Close(); err != nil {
+		return genStart(name), true, fmt.Errorf("embedded: close previous index: %w", err)
+	}
+	if err := os.RemoveAll(filepath.Join(i.dir, cur.name)); err != nil {
+		return genStart(name), true, fmt.Errorf("embedded: remove previous index: %w", err)
+	}
+	return genStart(name), true, nil
+}
+
+// genStart is when the generation's build began: its name holds the time
+// it was created.
+func genStart(name string) time.Time {
+	s := strings.TrimPrefix(name, genPrefix)
+	s, _, _ = strings.Cut(s, "-")
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }
 
 // replay applies journal entries from index `from` onwards to idx and
@@ -603,7 +823,9 @@ func removeStale(dir, live string) error {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if n == currentFile+".tmp" || (e.IsDir() && strings.HasPrefix(n, genPrefix) && n != live) {
+		// A generation another process is building (a detached Rebuild) is
+		// locked by it: leave it.
+		if n == currentFile+".tmp" || (e.IsDir() && strings.HasPrefix(n, genPrefix) && n != live && !held(filepath.Join(dir, n))) {
 			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
 				return fmt.Errorf("embedded: remove stale %s: %w", n, err)
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"collectif/search"
 	"collectif/search/embedded"
@@ -269,5 +270,139 @@ func TestSnippetOfLongBody(t *testing.T) {
 	}
 	if n := len(strings.Fields(s)); n > 40 {
 		t.Errorf("snippet has %d words", n)
+	}
+}
+
+// TestDetachedRebuildWhileServing is `collectif reindex` while `collectif
+// serve` runs: the server holds the live generation (its files are
+// locked), so the command builds a new one detached and switches the
+// pointer; the server follows, and re-applies what it wrote meanwhile.
+func TestDetachedRebuildWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	live, err := embedded.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	corpus := searchtest.Corpus()
+	old, rebuilt, during := corpus[0], corpus[1], corpus[2]
+	if err := live.Upsert(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var mu sync.Mutex
+	var sinces []time.Time
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		live.Follow(fctx, 20*time.Millisecond, func(since time.Time) {
+			// What the hub does: re-apply the writes made since the build
+			// began (here, the one write).
+			mu.Lock()
+			sinces = append(sinces, since)
+			mu.Unlock()
+			if err := live.Upsert(ctx, during); err != nil {
+				t.Errorf("re-apply: %v", err)
+			}
+		}, func(err error) { t.Errorf("Follow: %v", err) })
+	}()
+
+	det, err := embedded.OpenDetached(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer det.Close()
+	if _, err := det.Search(ctx, search.Query{Text: "x"}); !errors.Is(err, search.ErrUnavailable) {
+		t.Errorf("search on a detached index = %v, want ErrUnavailable", err)
+	}
+	var wrote time.Time
+	err = det.Rebuild(ctx, func(emit func(search.Document) error) error {
+		// The server writes while the command fills: into the old
+		// generation, which the new one replaces.
+		wrote = time.Now()
+		if err := live.Upsert(ctx, during); err != nil {
+			return err
+		}
+		if err := emit(old); err != nil {
+			return err
+		}
+		return emit(rebuilt)
+	})
+	if err != nil {
+		t.Fatalf("detached Rebuild: %v", err)
+	}
+	// Rebuild returns once the server has switched and removed the old
+	// generation.
+	entries, _ := os.ReadDir(dir)
+	var gens []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "gen-") {
+			gens = append(gens, e.Name())
+		}
+	}
+	if len(gens) != 1 {
+		t.Fatalf("generations after the switch: %v", gens)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(sinces)
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	if len(sinces) != 1 || sinces[0].After(wrote) {
+		t.Errorf("switched called with %v; the write during the build was at %v", sinces, wrote)
+	}
+	mu.Unlock()
+	for _, d := range []search.Document{old, rebuilt, during} {
+		res, err := live.Search(ctx, search.Query{Text: d.Title, Audience: d.Audience})
+		if err != nil || !slices.ContainsFunc(res.Hits, func(h search.Hit) bool { return h.ID == d.ID }) {
+			t.Errorf("after the switch, %q is not found: %v", d.Title, err)
+		}
+	}
+	stop()
+	<-followed
+}
+
+// TestDetachedRebuildWithoutServer: with no server holding the index, the
+// command switches and removes the old generation itself.
+func TestDetachedRebuildWithoutServer(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	idx, err := embedded.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	det, err := embedded.OpenDetached(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := searchtest.Corpus()[0]
+	if err := det.Rebuild(ctx, func(emit func(search.Document) error) error { return emit(doc) }); err != nil {
+		t.Fatal(err)
+	}
+	det.Close()
+	idx, err = embedded.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	res, err := idx.Search(ctx, search.Query{Text: doc.Title, Audience: doc.Audience})
+	if err != nil || res.Total == 0 {
+		t.Fatalf("after a detached rebuild: %v %+v", err, res)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 { // CURRENT and one generation
+		t.Errorf("directory after the rebuild: %v", entries)
 	}
 }

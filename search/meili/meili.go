@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -402,6 +403,12 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	if len(q.Facets) > 0 {
 		out.Facets = make(map[string][]search.FacetCount, len(q.Facets))
 		for _, f := range q.Facets {
+			if f == search.FieldWhen {
+				if out.Facets[f], err = i.whenCounts(ctx, q); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			counts := []search.FacetCount{}
 			for v, n := range resp.FacetDistribution[f] {
 				counts = append(counts, search.FacetCount{Value: v, Count: n})
@@ -411,6 +418,47 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 		}
 	}
 	return out, nil
+}
+
+// whenCounts counts the hits of q in each search.FieldWhen range.
+// Meilisearch has no range facets: each range is one more search asking
+// for no hits, only the total (capped at MaxResults like every total).
+func (i *Index) whenCounts(ctx context.Context, q search.Query) ([]search.FacetCount, error) {
+	counts := []search.FacetCount{}
+	for _, r := range search.WhenRanges(q.Now) {
+		rq := q
+		rq.Facets, rq.Page = nil, 1
+		if !r.Start.IsZero() && (rq.From.IsZero() || r.Start.After(rq.From)) {
+			rq.From = r.Start
+		}
+		if !r.End.IsZero() {
+			if last := r.End.Add(-time.Second); rq.To.IsZero() || last.Before(rq.To) {
+				rq.To = last
+			}
+		}
+		if !rq.From.IsZero() && !rq.To.IsZero() && rq.From.After(rq.To) {
+			continue
+		}
+		req := i.searchRequest(rq)
+		zero := int64(0)
+		req.HitsPerPage = &zero
+		req.AttributesToHighlight, req.AttributesToCrop, req.AttributesToRetrieve = nil, nil, []string{attrID}
+		rctx, cancel := context.WithTimeout(ctx, i.timeout)
+		raw, err := i.client.Index(i.uid).SearchRaw(rctx, req.Query, req)
+		cancel()
+		if err != nil {
+			return nil, i.fail(ctx, "search", err)
+		}
+		var resp searchResponse
+		if err := json.Unmarshal(*raw, &resp); err != nil {
+			return nil, fmt.Errorf("meili: search: decode answer: %w", err)
+		}
+		if resp.TotalHits > 0 {
+			counts = append(counts, search.FacetCount{Value: r.Value, Count: resp.TotalHits})
+		}
+	}
+	search.SortFacetCounts(counts)
+	return counts, nil
 }
 
 func (i *Index) searchRequest(q search.Query) *meilisearch.SearchRequest {
@@ -428,7 +476,7 @@ func (i *Index) searchRequest(q search.Query) *meilisearch.SearchRequest {
 	req := &meilisearch.SearchRequest{
 		Query:                 text,
 		Filter:                buildFilter(q),
-		Facets:                q.Facets,
+		Facets:                slices.DeleteFunc(slices.Clone(q.Facets), func(f string) bool { return f == search.FieldWhen }),
 		Page:                  int64(q.Page),
 		HitsPerPage:           &perPage,
 		AttributesToRetrieve:  []string{attrID, search.FieldType, attrTitle, attrURL, attrDate, attrSummary, attrBody},

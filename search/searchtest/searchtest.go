@@ -356,6 +356,27 @@ func testDateRange(t *testing.T, idx search.Index) {
 	// Bounds are inclusive.
 	q = search.Query{Types: []string{"event"}, From: day("2025-02-13T10:00:00Z"), To: day("2025-02-13T10:00:00Z")}
 	wantExactly(t, "inclusive bounds", find(t, idx, q), IDWebinaire)
+
+	// The "when" facet: ranges computed from Query.Now.
+	now := day("2025-02-10T12:00:00Z")
+	when := func(values ...string) search.Query {
+		return search.Query{Types: []string{"event"}, Now: now, Filters: map[string][]string{search.FieldWhen: values}}
+	}
+	wantExactly(t, "upcoming events", find(t, idx, when(search.WhenUpcoming)), IDWebinaire, IDAtelierQGIS)
+	wantExactly(t, "events this month", find(t, idx, when(search.WhenThisMonth)), IDWebinaire)
+	wantExactly(t, "past events", find(t, idx, when(search.WhenPast)), IDJourneeLibre)
+	wantExactly(t, "past or this month", find(t, idx, when(search.WhenPast, search.WhenThisMonth)), IDJourneeLibre, IDWebinaire)
+	res := find(t, idx, search.Query{Types: []string{"event"}, Now: now, Facets: []string{search.FieldWhen}})
+	got := map[string]int{}
+	for _, c := range res.Facets[search.FieldWhen] {
+		got[c.Value] = c.Count
+	}
+	if want := map[string]int{search.WhenUpcoming: 2, search.WhenThisMonth: 1, search.WhenPast: 1}; !maps.Equal(got, want) {
+		t.Errorf("when facet = %v, want %v", got, want)
+	}
+	if _, err := idx.Search(ctxFor(t), when("tomorrow")); !errors.Is(err, search.ErrInvalidQuery) {
+		t.Errorf("unknown when value: err = %v, want ErrInvalidQuery", err)
+	}
 }
 
 func testSortNewest(t *testing.T, idx search.Index) {
