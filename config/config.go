@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -39,6 +40,10 @@ type Config struct {
 	// CIDRs): the reverse proxies whose X-Forwarded-For is believed. Empty:
 	// nobody's, the client is the TCP peer.
 	TrustedProxies []string
+	// FederationAllowedNets (COLLECTIF_FEDERATION_ALLOWED_NETS,
+	// comma-separated CIDRs): loopback, private or other special networks
+	// that federation requests may reach anyway. Empty: none.
+	FederationAllowedNets []netip.Prefix
 }
 
 // Error is a configuration error: which variable, and why.
@@ -162,6 +167,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 				return c, bad("COLLECTIF_TRUSTED_PROXIES", "%q is neither an IP address nor a CIDR such as 10.0.0.0/24", p)
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	if v := get("COLLECTIF_FEDERATION_ALLOWED_NETS", ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			pfx, err := netip.ParsePrefix(p)
+			if err != nil {
+				return c, bad("COLLECTIF_FEDERATION_ALLOWED_NETS", "%q is not a CIDR such as 10.0.0.0/8 or fd00::/8", p)
+			}
+			c.FederationAllowedNets = append(c.FederationAllowedNets, pfx.Masked())
 		}
 	}
 	if v := get("COLLECTIF_CONFIG", ""); v != "" {
