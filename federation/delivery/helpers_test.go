@@ -5,10 +5,10 @@ import (
 	"crypto/rsa"
 	"io"
 	"log/slog"
-	"strings"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,7 +72,7 @@ type sink struct {
 	mu     sync.Mutex
 	hits   []hit
 	answer func(path string, n int) (status int, header http.Header) // n: the path's request number, from 1
-	hold   chan struct{}                                               // when set, requests wait on it
+	hold   chan struct{}                                             // when set, requests wait on it
 	delay  time.Duration
 	cur    int
 	maxCur int
@@ -206,7 +206,7 @@ func (w *world) start(o worldOptions) {
 	}
 	reg := jobs.NewRegistry(testLog(w.t))
 	w.svc = delivery.New(delivery.Deps{DB: w.db, Keys: keys{actorKey(w.t)}, Blocked: o.blocked, PerHost: o.perHost, Backoff: o.backoff,
-		Client: delivery.NewClient(delivery.Options{AllowedNets: loopback, UserAgent: delivery.UserAgent("1.2.3", "https://hub.example")}),
+		Client:   delivery.NewClient(delivery.Options{AllowedNets: loopback, UserAgent: delivery.UserAgent("1.2.3", "https://hub.example")}),
 		HostWait: 200 * time.Millisecond, BusyDelay: 50 * time.Millisecond})
 	delivery.RegisterJobs(reg, w.svc)
 	q, err := jobs.New(w.db, reg, jobs.Options{Workers: 1, Queues: map[string]int{delivery.QueueName: o.workers}, PollInterval: 20 * time.Millisecond})
@@ -269,4 +269,7 @@ func testLog(t testing.TB) *slog.Logger {
 
 type tlogWriter struct{ t testing.TB }
 
-func (w tlogWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w tlogWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
