@@ -181,6 +181,7 @@ type worldOptions struct {
 	blocked func(context.Context, string) bool
 	perHost int
 	workers int
+	poll    time.Duration // 0: 20 ms; -1: the queue's default, as in production
 }
 
 func newWorld(t testing.TB, db *store.DB, o worldOptions) *world {
@@ -209,7 +210,14 @@ func (w *world) start(o worldOptions) {
 		Client:   delivery.NewClient(delivery.Options{AllowedNets: loopback, UserAgent: delivery.UserAgent("1.2.3", "https://hub.example")}),
 		HostWait: 200 * time.Millisecond, BusyDelay: 50 * time.Millisecond})
 	delivery.RegisterJobs(reg, w.svc)
-	q, err := jobs.New(w.db, reg, jobs.Options{Workers: 1, Queues: map[string]int{delivery.QueueName: o.workers}, PollInterval: 20 * time.Millisecond})
+	poll := o.poll
+	switch poll {
+	case 0:
+		poll = 20 * time.Millisecond
+	case -1:
+		poll = 0
+	}
+	q, err := jobs.New(w.db, reg, jobs.Options{Workers: 1, Queues: map[string]int{delivery.QueueName: o.workers}, PollInterval: poll})
 	if err != nil {
 		w.t.Fatal(err)
 	}
