@@ -28,10 +28,15 @@ const (
 	AdministerHub     Action = "hub.administer" // instance settings, federation blocks, organizations
 )
 
+// ViewDeliveries: the outgoing federation deliveries and the remote hosts'
+// errors.
+const ViewDeliveries Action = "federation.view_deliveries"
+
 // Actions lists every action, for tests and documentation.
 var Actions = []Action{ViewCollective, CreateCollective, EditCollective, RequestMembership, DecideMembership,
 	ChangeRole, ViewDirectory, CreateGroup, ViewGroup, JoinGroup, DecideGroupJoin, PostInGroup, PostResource,
-	EditContent, ModerateContent, ManageEvents, DeclareUsage, ModerateCatalog, AdministerHub}
+	EditContent, ModerateContent, ManageEvents, DeclareUsage, ModerateCatalog, AdministerHub,
+	ViewDeliveries}
 
 // Subject is what an action is about, as far as the rules care: the
 // principal's standing in the collective and the working group concerned.
@@ -74,7 +79,7 @@ func Can(p Principal, a Action, s Subject) bool {
 	switch a {
 	case ViewCollective:
 		return true
-	case CreateCollective, AdministerHub:
+	case CreateCollective, AdministerHub, ViewDeliveries:
 		return false
 	case EditCollective, DecideMembership, CreateGroup, ManageEvents, ModerateCatalog:
 		return s.manager()

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -42,6 +43,10 @@ type Config struct {
 	// PprofAddr (COLLECTIF_PPROF_ADDR): a loopback host:port serving
 	// net/http/pprof, apart from the public listener; empty: none.
 	PprofAddr string
+	// FederationAllowedNets (COLLECTIF_FEDERATION_ALLOWED_NETS,
+	// comma-separated CIDRs): loopback, private or other special networks
+	// that federation requests may reach anyway. Empty: none.
+	FederationAllowedNets []netip.Prefix
 }
 
 // Error is a configuration error: which variable, and why.
@@ -176,6 +181,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, bad("COLLECTIF_PPROF_ADDR", "%q is not a loopback address such as 127.0.0.1:6060: profiles are for the machine's administrators only", v)
 		}
 		c.PprofAddr = v
+	}
+	if v := get("COLLECTIF_FEDERATION_ALLOWED_NETS", ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			pfx, err := netip.ParsePrefix(p)
+			if err != nil {
+				return c, bad("COLLECTIF_FEDERATION_ALLOWED_NETS", "%q is not a CIDR such as 10.0.0.0/8 or fd00::/8", p)
+			}
+			c.FederationAllowedNets = append(c.FederationAllowedNets, pfx.Masked())
+		}
 	}
 	if v := get("COLLECTIF_CONFIG", ""); v != "" {
 		if _, err := os.Stat(v); err != nil {

@@ -72,3 +72,16 @@ func TestPprofOnlyOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestFederationAllowedNets(t *testing.T) {
+	c, err := FromEnv(envOf(map[string]string{"COLLECTIF_FEDERATION_ALLOWED_NETS": " 127.0.0.0/8 ,fd00::1/8,"}))
+	if err != nil || len(c.FederationAllowedNets) != 2 || c.FederationAllowedNets[0].String() != "127.0.0.0/8" ||
+		c.FederationAllowedNets[1].String() != "fd00::/8" {
+		t.Fatalf("%v %v", c.FederationAllowedNets, err)
+	}
+	_, err = FromEnv(envOf(map[string]string{"COLLECTIF_FEDERATION_ALLOWED_NETS": "127.0.0.0/8, 10.0.0.1"}))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Var != "COLLECTIF_FEDERATION_ALLOWED_NETS" || !strings.Contains(ce.Cause, "10.0.0.1") {
+		t.Fatalf("an address without a prefix length = %v", err)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"collectif/demo"
 	"collectif/directory"
 	"collectif/discussion"
+	"collectif/federation/delivery"
 	"collectif/finder"
 	"collectif/frontend"
 	"collectif/indexer"
@@ -60,6 +61,7 @@ type Hub struct {
 	OpenID      *openid.RP // nil when no provider is configured
 	Server      *server.Server
 	Metrics     *prometheus.Registry
+	Delivery    *delivery.Service // outgoing federation: guarded client, signed GETs, deliveries
 
 	workers bool
 	tool    bool
@@ -76,6 +78,8 @@ type Options struct {
 	// OIDCClient is the HTTP client used to reach OpenID providers
 	// (tests trust their provider's certificate with it); nil: default.
 	OIDCClient *http.Client
+	// Version names the software in the User-Agent of federation requests.
+	Version string
 }
 
 // OpenDB checks the data directory and opens the database; errors name the
@@ -159,12 +163,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	// The index handler is registered now; the indexer it calls is built
 	// with the services below, before any worker starts.
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, j search.IndexJob) error { return h.Indexer.Apply(ctx, j) })
+	// Keys and the block list come with the federation's services.
+	h.Delivery = delivery.New(delivery.Deps{DB: h.DB, Logger: log, Client: delivery.NewClient(delivery.Options{
+		AllowedNets: cfg.FederationAllowedNets, UserAgent: delivery.UserAgent(opts.Version, cfg.Base())})})
+	delivery.RegisterJobs(reg, h.Delivery)
 	workers := 0
 	if opts.Workers {
 		workers = cfg.Workers
 	}
 	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers, Periodic: append(discussion.Periodic(),
-		jobs.Periodic{Every: resource.SweepEvery, Args: func() jobs.Args { return resource.SweepArgs{} }})}); err != nil {
+		jobs.Periodic{Every: resource.SweepEvery, Args: func() jobs.Args { return resource.SweepArgs{} }}),
+		Queues: map[string]int{delivery.QueueName: delivery.DefaultWorkers}}); err != nil {
 		return nil, err
 	}
 
@@ -197,6 +206,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	h.Collectives = collective.New(h.DB)
 	h.Collectives.SetQueue(h.Queue)
 	h.Resources.SetQueue(h.Queue)
+	h.Delivery.SetQueue(h.Queue)
 	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources())...)
 
 	fe, err := frontend.New()
@@ -207,6 +217,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	h.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newQueueCollector(h.Queue))
 	registerDBMetrics(h.Metrics, h.DB)
+	h.Metrics.MustRegister(h.Delivery.Collectors()...)
 	h.Server = server.New(server.Deps{
 		BaseURL:        cfg.BaseURL,
 		Logger:         log,
@@ -223,6 +234,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Finder:         finder.New(h.DB, newTimedIndex(h.Search, h.Metrics)),
 		Ready:          h.readiness(),
 		Metrics:        h.Metrics,
+		Delivery:       h.Delivery,
 	})
 	return h, nil
 }

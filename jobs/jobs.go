@@ -102,6 +102,17 @@ type Options struct {
 	// (River's elected leader), so they run once per period, not once
 	// per node.
 	Periodic []Periodic
+	// Queues are named queues with their own number of workers, beside
+	// the default queue's Workers, for jobs whose Args have a Queue
+	// method (see Queued): a burst of them does not hold up the others.
+	// Ignored when Workers is 0.
+	Queues map[string]int
+}
+
+// Queued is implemented by Args whose jobs run in a named queue of
+// Options.Queues rather than the default one.
+type Queued interface {
+	Queue() string
 }
 
 // Periodic is a job enqueued every Every.
@@ -150,6 +161,11 @@ func New(db *store.DB, reg *Registry, opts Options) (*Queue, error) {
 			return nil, errors.New("jobs: workers without a registry")
 		}
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
+		for name, n := range opts.Queues {
+			if n > 0 && name != river.QueueDefault {
+				cfg.Queues[name] = river.QueueConfig{MaxWorkers: n}
+			}
+		}
 		cfg.Workers = reg.workers
 	} else if reg != nil {
 		// Still validate kinds on insert.
@@ -174,15 +190,38 @@ func (q *Queue) Enqueue(ctx context.Context, tx bun.Tx, args Args) error {
 
 // EnqueueAt is Enqueue for a job that must not run before at (zero: now).
 func (q *Queue) EnqueueAt(ctx context.Context, tx bun.Tx, args Args, at time.Time) error {
+	if _, err := q.client.InsertTx(ctx, tx.Tx, args, insertOpts(ctx, args, at)); err != nil {
+		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// EnqueueMany adds several jobs in tx with one statement, as Enqueue does
+// for one: a fan-out of hundreds of jobs costs one round trip.
+func (q *Queue) EnqueueMany(ctx context.Context, tx bun.Tx, args []Args) error {
+	if len(args) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a, InsertOpts: insertOpts(ctx, a, time.Time{})}
+	}
+	if _, err := q.client.InsertManyFastTx(ctx, tx.Tx, params); err != nil {
+		return fmt.Errorf("enqueue %d %s: %w", len(args), args[0].Kind(), err)
+	}
+	return nil
+}
+
+func insertOpts(ctx context.Context, args Args, at time.Time) *river.InsertOpts {
 	opts := &river.InsertOpts{ScheduledAt: at}
+	if qd, ok := args.(Queued); ok {
+		opts.Queue = qd.Queue()
+	}
 	if id := requestid.From(ctx); id != "" {
 		b, _ := json.Marshal(meta{RequestID: id})
 		opts.Metadata = b
 	}
-	if _, err := q.client.InsertTx(ctx, tx.Tx, args, opts); err != nil {
-		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
-	}
-	return nil
+	return opts
 }
 
 // Start starts the workers; it returns at once.

@@ -17,6 +17,7 @@ import (
 	"collectif/account"
 	"collectif/collective"
 	"collectif/directory"
+	"collectif/federation/delivery"
 	"collectif/frontend"
 	"collectif/jobs"
 	"collectif/kv"
@@ -59,6 +60,7 @@ type rigOptions struct {
 	kv        kv.Backend
 	providers []openid.ProviderConfig
 	proxies   []string // trusted reverse proxies
+	delivery  *delivery.Service
 }
 
 func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
@@ -98,7 +100,7 @@ func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
 		}
 	}
 	srv := server.New(server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts,
-		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies})
+		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Delivery: o.delivery})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return &rig{t: t, db: db, accounts: accounts, kv: backend, srv: srv, base: base.String()}

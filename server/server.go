@@ -16,6 +16,7 @@ import (
 	"collectif/collective"
 	"collectif/directory"
 	"collectif/discussion"
+	"collectif/federation/delivery"
 	"collectif/finder"
 	"collectif/frontend"
 	"collectif/kv"
@@ -51,6 +52,8 @@ type Deps struct {
 	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
 	// X-Forwarded-For gives the client's address; empty: the TCP peer.
 	TrustedProxies []string
+	// Delivery is the outgoing federation (nil: its admin pages answer 503).
+	Delivery *delivery.Service
 }
 
 // Server is the HTTP server of one hub process.

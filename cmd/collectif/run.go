@@ -52,6 +52,7 @@ Commandes:
 Configuration comes from environment variables (see README.md):
   COLLECTIF_ADDR, COLLECTIF_BASE_URL, COLLECTIF_DATA_DIR, COLLECTIF_DATABASE_URL,
   COLLECTIF_REDIS_URL, COLLECTIF_MEILI_URL, COLLECTIF_MEILI_KEY, COLLECTIF_SMTP_URL
+  COLLECTIF_FEDERATION_ALLOWED_NETS
 `
 
 // errUsage marks a usage error (exit code 2).
@@ -218,7 +219,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	h, err := hub.Open(ctx, cfg, log, hub.Options{Workers: true})
+	h, err := hub.Open(ctx, cfg, log, hub.Options{Workers: true, Version: versionString()})
 	if err != nil {
 		return err
 	}

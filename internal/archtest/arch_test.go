@@ -39,6 +39,8 @@ var allowed = map[string][]string{
 	"collectif/directory":            {"collectif/fault", "collectif/model", "collectif/store", "collectif/territory"},
 	"collectif/store":                {"collectif/model", "collectif/migrations"},
 	"collectif/jobs":                 {"collectif/store", "collectif/requestid"},
+	"collectif/federation/delivery": {"collectif/access", "collectif/cursor", "collectif/fault", "collectif/federation/signature",
+		"collectif/jobs", "collectif/model", "collectif/store"},
 }
 
 // never says which packages no other package may import.
