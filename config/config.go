@@ -39,6 +39,9 @@ type Config struct {
 	// CIDRs): the reverse proxies whose X-Forwarded-For is believed. Empty:
 	// nobody's, the client is the TCP peer.
 	TrustedProxies []string
+	// AuthorizedFetch (COLLECTIF_FEDERATION_AUTHORIZED_FETCH=true): GETs of
+	// our ActivityPub actors must be signed by a remote server.
+	AuthorizedFetch bool
 }
 
 // Error is a configuration error: which variable, and why.
@@ -163,6 +166,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	if v := get("COLLECTIF_FEDERATION_AUTHORIZED_FETCH", "false"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, bad("COLLECTIF_FEDERATION_AUTHORIZED_FETCH", "%q is neither true nor false", v)
+		}
+		c.AuthorizedFetch = b
 	}
 	if v := get("COLLECTIF_CONFIG", ""); v != "" {
 		if _, err := os.Stat(v); err != nil {

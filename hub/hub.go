@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"collectif/demo"
 	"collectif/directory"
 	"collectif/discussion"
+	"collectif/federation"
 	"collectif/finder"
 	"collectif/frontend"
 	"collectif/indexer"
@@ -59,6 +61,7 @@ type Hub struct {
 	Indexer     *indexer.Indexer
 	OpenID      *openid.RP // nil when no provider is configured
 	Server      *server.Server
+	Federation  *federation.Service
 	Metrics     *prometheus.Registry
 
 	workers bool
@@ -149,6 +152,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	reg := jobs.NewRegistry(log)
 	account.RegisterJobs(reg, account.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL})
 	discussion.RegisterJobs(reg, discussion.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL, Logger: log})
+	h.Federation = federation.New(federation.Deps{DB: h.DB, BaseURL: cfg.BaseURL, AuthorizedFetch: cfg.AuthorizedFetch, Version: buildVersion(), Logger: log})
+	h.Federation.RegisterJobs(reg)
+	// Until the delivery service is wired in, remote documents are fetched
+	// with a plain signed client and Accept/Reject are not sent.
+	h.Federation.SetGetter(&federation.SignedGetter{Keys: h.Federation, UserAgent: h.Federation.UserAgent()})
 	h.Resources = resource.New(resource.Deps{DB: h.DB, Dir: filepath.Join(cfg.DataDir, "uploads"), Logger: log})
 	resource.RegisterJobs(reg, h.Resources)
 	// The index handler is registered now; the indexer it calls is built
@@ -189,6 +197,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 			return nil, &config.Error{Var: "COLLECTIF_CONFIG", Cause: "oidc_providers: " + err.Error()}
 		}
 	}
+	h.Federation.SetQueue(h.Queue)
 	h.Collectives = collective.New(h.DB)
 	h.Collectives.SetQueue(h.Queue)
 	h.Resources.SetQueue(h.Queue)
@@ -210,6 +219,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Directory:      h.Directory,
 		Discussions:    h.Discussions,
 		Resources:      h.Resources,
+		Federation:     h.Federation,
 		UploadLimit:    h.Resources.UploadBodyLimit(),
 		TrustedProxies: cfg.TrustedProxies,
 		KV:             h.KV,
@@ -356,4 +366,13 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 func (h *Hub) DemoDeps() demo.Deps {
 	return demo.Deps{Accounts: h.Accounts, Collectives: h.Collectives, Directory: h.Directory,
 		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}}
+}
+
+// buildVersion is the module version the binary was built from, for
+// NodeInfo and the User-Agent.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
 }
