@@ -105,8 +105,8 @@ func (s *Service) collectiveActor(ctx context.Context, slug string) (*LocalActor
 func (s *Service) groupActor(ctx context.Context, cslug, gslug string) (*LocalActor, error) {
 	var g model.WorkingGroup
 	err := s.d.DB.R.NewSelect().Model(&g).
-		Join("JOIN collectives AS c ON c.id = wg.collective_id").
-		Where("c.slug = ? AND wg.slug = ?", cslug, gslug).Scan(ctx)
+		Join("JOIN collectives AS c ON c.id = working_group.collective_id").
+		Where("c.slug = ? AND working_group.slug = ?", cslug, gslug).Scan(ctx)
 	if err != nil {
 		return nil, notFound(err)
 	}

@@ -115,7 +115,7 @@ func (s *Service) receive(r *http.Request) (int, string) {
 	}
 	err = s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		row := receivedRow{ID: id, Actor: act.Actor.ID, Type: trunc(act.Kind(), 100), ReceivedAt: time.Now().UTC()}
-		res, err := tx.NewInsert().Model(&row).ModelTableExpr("federation_received").On("CONFLICT (id) DO NOTHING").Exec(ctx)
+		res, err := tx.NewInsert().Model(&row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -132,6 +132,8 @@ func (s *Service) receive(r *http.Request) (int, string) {
 }
 
 type receivedRow struct {
+	bun.BaseModel `bun:"table:federation_received"`
+
 	ID         string    `bun:"id,pk"`
 	Actor      string    `bun:"actor"`
 	Type       string    `bun:"type"`

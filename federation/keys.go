@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
+	"github.com/uptrace/bun"
 	"time"
 
 	"collectif/federation/signature"
@@ -17,6 +18,8 @@ type localKey struct {
 }
 
 type keyRow struct {
+	bun.BaseModel `bun:"table:federation_keys"`
+
 	Actor      string    `bun:"actor,pk"`
 	PrivatePEM string    `bun:"private_pem"`
 	PublicPEM  string    `bun:"public_pem"`
@@ -47,7 +50,7 @@ func (s *Service) key(ctx context.Context, actor string) (*localKey, error) {
 		return k, nil
 	}
 	row := keyRow{}
-	err := s.d.DB.R.NewSelect().Model(&row).ModelTableExpr("federation_keys").Where("actor = ?", actor).Scan(ctx)
+	err := s.d.DB.R.NewSelect().Model(&row).Where("actor = ?", actor).Scan(ctx)
 	if err = store.NotFound(err); err == store.ErrNotFound {
 		priv, gerr := signature.GenerateKey()
 		if gerr != nil {
@@ -64,10 +67,10 @@ func (s *Service) key(ctx context.Context, actor string) (*localKey, error) {
 		row = keyRow{Actor: actor, PrivatePEM: privPEM, PublicPEM: pubPEM, CreatedAt: time.Now().UTC()}
 		// Two nodes may create a key at once: the first insert wins and
 		// both read it back.
-		if _, err := s.d.DB.W.NewInsert().Model(&row).ModelTableExpr("federation_keys").On("CONFLICT (actor) DO NOTHING").Exec(ctx); err != nil {
+		if _, err := s.d.DB.W.NewInsert().Model(&row).On("CONFLICT (actor) DO NOTHING").Exec(ctx); err != nil {
 			return nil, fmt.Errorf("federation: store key: %w", err)
 		}
-		err = s.d.DB.W.NewSelect().Model(&row).ModelTableExpr("federation_keys").Where("actor = ?", actor).Scan(ctx)
+		err = s.d.DB.W.NewSelect().Model(&row).Where("actor = ?", actor).Scan(ctx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("federation: load key of %s: %w", actor, err)

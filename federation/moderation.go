@@ -21,6 +21,8 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // Block is an instance on the block list.
 type Block struct {
+	bun.BaseModel `bun:"table:instance_blocks" json:"-"`
+
 	Host      string    `bun:"host,pk" json:"host"`
 	Reason    string    `bun:"reason" json:"reason"`
 	CreatedBy string    `bun:"created_by,nullzero" json:"-"`
@@ -81,7 +83,7 @@ func (s *Service) Blocks(ctx context.Context, p access.Principal) ([]Block, erro
 		return nil, err
 	}
 	var out []Block
-	err := s.d.DB.R.NewSelect().Model(&out).ModelTableExpr("instance_blocks").Order("host").Scan(ctx)
+	err := s.d.DB.R.NewSelect().Model(&out).Order("host").Scan(ctx)
 	return out, err
 }
 
@@ -101,10 +103,10 @@ func (s *Service) BlockInstance(ctx context.Context, p access.Principal, host, r
 	}
 	b := &Block{Host: h, Reason: trunc(strings.TrimSpace(reason), 500), CreatedBy: p.AccountID, CreatedAt: time.Now().UTC()}
 	err := s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(b).ModelTableExpr("instance_blocks").On("CONFLICT (host) DO UPDATE").Set("reason = EXCLUDED.reason").Exec(ctx); err != nil {
+		if _, err := tx.NewInsert().Model(b).On("CONFLICT (host) DO UPDATE").Set("reason = EXCLUDED.reason").Exec(ctx); err != nil {
 			return err
 		}
-		_, err := tx.NewDelete().TableExpr("federation_followers").Where("remote_host = ? OR remote_host LIKE ?", h, "%."+h).Exec(ctx)
+		_, err := tx.NewDelete().TableExpr("federation_followers").Where("remote_host = ? OR remote_host LIKE ? OR remote_host LIKE ? OR remote_host LIKE ?", h, h+":%", "%."+h, "%."+h+":%").Exec(ctx)
 		return err
 	})
 	if err != nil {
@@ -228,7 +230,7 @@ func (s *Service) ModerationQueue(ctx context.Context, p access.Principal, slug 
 			RemoteName: r.Name, Handle: "@" + r.PreferredUsername + "@" + r.RemoteHost, State: r.State, CreatedAt: r.CreatedAt})
 	}
 	var reps []report
-	err = s.d.DB.R.NewSelect().Model(&reps).ModelTableExpr("federation_reports").
+	err = s.d.DB.R.NewSelect().Model(&reps).
 		Where("local_actor IN (?) AND state = 'open'", bun.List(iris)).Order("created_at").Limit(200).Scan(ctx)
 	if err != nil {
 		return nil, err
@@ -261,7 +263,7 @@ func (s *Service) DecideFollow(ctx context.Context, p access.Principal, slug, re
 		return err
 	}
 	var f follower
-	if err := s.d.DB.R.NewSelect().Model(&f).ModelTableExpr("federation_followers").Where("id = ?", requestID).Scan(ctx); err != nil {
+	if err := s.d.DB.R.NewSelect().Model(&f).Where("id = ?", requestID).Scan(ctx); err != nil {
 		return &fault.Error{Kind: fault.NotFound, Op: op, Message: "demande introuvable", Err: store.NotFound(err)}
 	}
 	allowed := false

@@ -68,6 +68,8 @@ func (s *Service) Process(ctx context.Context, j InboxJob) error {
 
 // follower is a remote actor following a local one.
 type follower struct {
+	bun.BaseModel `bun:"table:federation_followers"`
+
 	ID          string    `bun:"id,pk"`
 	LocalActor  string    `bun:"local_actor"`
 	RemoteActor string    `bun:"remote_actor"`
@@ -111,7 +113,7 @@ func (s *Service) onFollow(ctx context.Context, in *Incoming) error {
 		f := follower{ID: model.NewID(), LocalActor: local.IRI, RemoteActor: ra.IRI, RemoteHost: ra.Host, FollowID: followID,
 			Inbox: ra.Inbox, SharedInbox: ra.SharedInbox, State: "pending", CreatedAt: now, UpdatedAt: now}
 		var existing follower
-		err := tx.NewSelect().Model(&existing).ModelTableExpr("federation_followers").
+		err := tx.NewSelect().Model(&existing).
 			Where("local_actor = ? AND remote_actor = ?", local.IRI, ra.IRI).Scan(ctx)
 		switch {
 		case err == nil:
@@ -128,7 +130,7 @@ func (s *Service) onFollow(ctx context.Context, in *Incoming) error {
 				f.State = "accepted"
 			}
 		}
-		if _, err := tx.NewInsert().Model(&f).ModelTableExpr("federation_followers").
+		if _, err := tx.NewInsert().Model(&f).
 			On("CONFLICT (local_actor, remote_actor) DO UPDATE").
 			Set("follow_id = EXCLUDED.follow_id, inbox = EXCLUDED.inbox, shared_inbox = EXCLUDED.shared_inbox").
 			Set("state = EXCLUDED.state, updated_at = EXCLUDED.updated_at").Exec(ctx); err != nil {
@@ -214,6 +216,8 @@ func (s *Service) onFollowAnswer(ctx context.Context, in *Incoming, state string
 }
 
 type report struct {
+	bun.BaseModel `bun:"table:federation_reports"`
+
 	ID          string    `bun:"id,pk"`
 	ActivityID  string    `bun:"activity_id"`
 	LocalActor  string    `bun:"local_actor"`
@@ -256,7 +260,7 @@ func (s *Service) onFlag(ctx context.Context, in *Incoming) error {
 	}
 	r := report{ID: model.NewID(), ActivityID: id, LocalActor: local.IRI, RemoteActor: act.Actor.ID,
 		Content: trunc(act.Content, 5000), Objects: string(ob), State: "open", CreatedAt: time.Now().UTC()}
-	_, err := s.d.DB.W.NewInsert().Model(&r).ModelTableExpr("federation_reports").On("CONFLICT (activity_id) DO NOTHING").Exec(ctx)
+	_, err := s.d.DB.W.NewInsert().Model(&r).On("CONFLICT (activity_id) DO NOTHING").Exec(ctx)
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/uptrace/bun"
 	"net/url"
 	"strings"
 	"time"
@@ -15,6 +16,8 @@ import (
 
 // remoteActor is what is kept of a remote actor.
 type remoteActor struct {
+	bun.BaseModel `bun:"table:remote_actors"`
+
 	IRI               string    `bun:"iri,pk"`
 	Host              string    `bun:"host"`
 	Type              string    `bun:"type"`
@@ -45,7 +48,7 @@ func (s *Service) FetchKey(ctx context.Context, keyID string, refresh bool) (*si
 	}
 	if !refresh {
 		var ra remoteActor
-		err := s.d.DB.R.NewSelect().Model(&ra).ModelTableExpr("remote_actors").Where("key_id = ?", keyID).Limit(1).Scan(ctx)
+		err := s.d.DB.R.NewSelect().Model(&ra).Where("key_id = ?", keyID).Limit(1).Scan(ctx)
 		if err == nil && ra.PublicKeyPEM != "" {
 			if k, perr := signature.ParsePublicKeyPEM(ra.PublicKeyPEM); perr == nil {
 				return &signature.PublicKey{ID: keyID, Owner: ra.IRI, Key: k}, nil
@@ -138,7 +141,7 @@ func (s *Service) storeRemote(ctx context.Context, doc *ap.RemoteActor, keyID, p
 	if si := doc.SharedInboxIRI(); ap.ValidIRI(si) && ap.Host(si) == ra.Host {
 		ra.SharedInbox = si
 	}
-	_, err := s.d.DB.W.NewInsert().Model(&ra).ModelTableExpr("remote_actors").
+	_, err := s.d.DB.W.NewInsert().Model(&ra).
 		On("CONFLICT (iri) DO UPDATE").
 		Set("host = EXCLUDED.host, type = EXCLUDED.type, preferred_username = EXCLUDED.preferred_username, name = EXCLUDED.name").
 		Set("url = EXCLUDED.url, inbox = EXCLUDED.inbox, shared_inbox = EXCLUDED.shared_inbox").
@@ -151,7 +154,7 @@ func (s *Service) storeRemote(ctx context.Context, doc *ap.RemoteActor, keyID, p
 // otherwise.
 func (s *Service) remote(ctx context.Context, iri string) (*remoteActor, error) {
 	var ra remoteActor
-	err := s.d.DB.R.NewSelect().Model(&ra).ModelTableExpr("remote_actors").Where("iri = ?", iri).Scan(ctx)
+	err := s.d.DB.R.NewSelect().Model(&ra).Where("iri = ?", iri).Scan(ctx)
 	if err == nil && time.Since(ra.FetchedAt) < remoteActorTTL {
 		return &ra, nil
 	}
@@ -169,7 +172,7 @@ func (s *Service) remote(ctx context.Context, iri string) (*remoteActor, error) 
 	if err := s.storeRemote(ctx, doc, pk.ID, pk.PublicKeyPem); err != nil {
 		return nil, err
 	}
-	if err := s.d.DB.R.NewSelect().Model(&ra).ModelTableExpr("remote_actors").Where("iri = ?", iri).Scan(ctx); err != nil {
+	if err := s.d.DB.R.NewSelect().Model(&ra).Where("iri = ?", iri).Scan(ctx); err != nil {
 		return nil, err
 	}
 	return &ra, nil

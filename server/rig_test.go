@@ -17,6 +17,7 @@ import (
 	"collectif/account"
 	"collectif/collective"
 	"collectif/directory"
+	"collectif/federation"
 	"collectif/frontend"
 	"collectif/jobs"
 	"collectif/kv"
@@ -59,6 +60,8 @@ type rigOptions struct {
 	kv        kv.Backend
 	providers []openid.ProviderConfig
 	proxies   []string // trusted reverse proxies
+	// fed builds the federation service; nil: one with an insert-only queue.
+	fed func(base *url.URL, db *store.DB) *federation.Service
 }
 
 func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
@@ -97,8 +100,13 @@ func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
 			t.Fatal(err)
 		}
 	}
+	fed := federation.New(federation.Deps{DB: db, BaseURL: base})
+	fed.SetQueue(q)
+	if o.fed != nil {
+		fed = o.fed(base, db)
+	}
 	srv := server.New(server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts,
-		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies})
+		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Federation: fed})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return &rig{t: t, db: db, accounts: accounts, kv: backend, srv: srv, base: base.String()}
