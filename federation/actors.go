@@ -120,6 +120,7 @@ func (s *Service) groupActor(ctx context.Context, cslug, gslug string) (*LocalAc
 }
 
 func (s *Service) personActor(ctx context.Context, id string) (*LocalActor, error) {
+	id = strings.ToUpper(id) // handles are lower-cased
 	if !model.ValidID(id) {
 		return nil, ErrNoActor
 	}

@@ -176,3 +176,17 @@ func (s *Server) apiUnblock(c *fiber.Ctx) error {
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
+
+func (s *Server) accountFederation(c *fiber.Ctx) error {
+	p := principal(c)
+	on := c.FormValue("federated") == "on"
+	if err := s.d.Accounts.SetFederated(c.UserContext(), p, p.AccountID, on); err != nil {
+		return err
+	}
+	if on {
+		s.flash(c, "Votre profil est visible dans le fédivers.")
+	} else {
+		s.flash(c, "Votre profil n'est plus visible dans le fédivers.")
+	}
+	return c.Redirect("/account", fiber.StatusSeeOther)
+}

@@ -720,3 +720,46 @@ func TestFederationAuthorizedFetch(t *testing.T) {
 		}
 	})
 }
+
+// TestFederationPersonOptIn: a member is an ActivityPub Person only after
+// ticking the box on the account page.
+func TestFederationPersonOptIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fr := newFedRig(t, db, fedOptions{})
+		a := fr.user("camille@ville.example", false)
+		person := fr.base + "/u/" + a.ID
+		if code, _, _ := getASStatus(t, person, nil, asJSON); code != 404 {
+			t.Fatalf("before opting in: %d", code)
+		}
+		b := newBrowser(t)
+		b.login(fr.base, "camille@ville.example", "un mot de passe long")
+		p := b.get(fr.base + "/account")
+		if !strings.Contains(p.body, `id="federated"`) || strings.Contains(p.body, `name="federated" checked`) {
+			t.Fatalf("account page: the box is missing or ticked by default\n%s", p.body)
+		}
+		p = b.post(fr.base+"/account/federation", url.Values{"_csrf": {p.csrf(t)}, "federated": {"on"}})
+		if p.status != 200 || !strings.Contains(p.body, `name="federated" checked`) {
+			t.Fatalf("opt in: %d", p.status)
+		}
+		doc := getAS(t, person, nil)
+		if doc["type"] != "Person" || doc["name"] != "Camille Martin" {
+			t.Fatalf("person %v", doc)
+		}
+		host := strings.TrimPrefix(fr.base, "http://")
+		resp, err := http.Get(fr.base + "/.well-known/webfinger?resource=acct:" + doc["preferredUsername"].(string) + "@" + host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jrd struct{ Links []struct{ Rel, Href string } }
+		json.NewDecoder(resp.Body).Decode(&jrd)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(jrd.Links) == 0 || jrd.Links[0].Href != person {
+			t.Fatalf("webfinger: %d %+v", resp.StatusCode, jrd)
+		}
+		p = b.get(fr.base + "/account")
+		b.post(fr.base+"/account/federation", url.Values{"_csrf": {p.csrf(t)}})
+		if code, _, _ := getASStatus(t, person, nil, asJSON); code != 404 {
+			t.Fatalf("after opting out: %d", code)
+		}
+	})
+}
