@@ -103,11 +103,3 @@ func (s *Service) InstanceActor() string { return s.base + "/actor" }
 
 // SharedInbox is the IRI of the shared inbox.
 func (s *Service) SharedInbox() string { return s.base + "/inbox" }
-
-// host is the hub's host, as in handles.
-func (s *Service) host() string { return s.d.BaseURL.Host }
-
-// isLocal reports whether iri is on this hub.
-func (s *Service) isLocal(iri string) bool {
-	return iri == s.base || strings.HasPrefix(iri, s.base+"/")
-}
