@@ -49,7 +49,9 @@ func (s *Service) FetchKey(ctx context.Context, keyID string, refresh bool) (*si
 	if !refresh {
 		var ra remoteActor
 		err := s.d.DB.R.NewSelect().Model(&ra).Where("key_id = ?", keyID).Limit(1).Scan(ctx)
-		if err == nil && ra.PublicKeyPEM != "" {
+		// The stored key counts only for a key of the actor's own host: a
+		// document cannot claim another server's keyId.
+		if err == nil && ra.PublicKeyPEM != "" && ap.Host(ra.IRI) == ap.Host(keyID) {
 			if k, perr := signature.ParsePublicKeyPEM(ra.PublicKeyPEM); perr == nil {
 				return &signature.PublicKey{ID: keyID, Owner: ra.IRI, Key: k}, nil
 			}
@@ -169,6 +171,9 @@ func (s *Service) remote(ctx context.Context, iri string) (*remoteActor, error) 
 		return nil, ferr
 	}
 	pk, _ := doc.KeyFor("")
+	if pk.Owner != doc.ID || ap.Host(pk.ID) != ap.Host(doc.ID) {
+		pk = ap.PublicKey{} // a key that is not its own is not kept
+	}
 	if err := s.storeRemote(ctx, doc, pk.ID, pk.PublicKeyPem); err != nil {
 		return nil, err
 	}
