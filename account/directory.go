@@ -100,3 +100,15 @@ func (s *Service) UpdateDirectoryProfile(ctx context.Context, p access.Principal
 	})
 	return fault.Wrap(op, err)
 }
+
+// SetFederated says whether the account appears to the fediverse as an
+// ActivityPub Person (name, title and key only). Off by default.
+func (s *Service) SetFederated(ctx context.Context, p access.Principal, accountID string, on bool) error {
+	const op = "account.SetFederated"
+	if p.AccountID != accountID && !p.IsAdmin() {
+		return &fault.Error{Kind: fault.Forbidden, Op: op, Message: "vous ne pouvez modifier que votre propre compte"}
+	}
+	_, err := s.db.W.NewUpdate().Table("accounts").Set("federated = ?", on).Set("updated_at = ?", time.Now().UTC()).
+		Where("id = ? AND deleted_at IS NULL", accountID).Exec(ctx)
+	return err
+}

@@ -47,6 +47,9 @@ type Config struct {
 	// comma-separated CIDRs): loopback, private or other special networks
 	// that federation requests may reach anyway. Empty: none.
 	FederationAllowedNets []netip.Prefix
+	// AuthorizedFetch (COLLECTIF_FEDERATION_AUTHORIZED_FETCH=true): GETs of
+	// our ActivityPub actors must be signed by a remote server.
+	AuthorizedFetch bool
 }
 
 // Error is a configuration error: which variable, and why.
@@ -194,6 +197,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			}
 			c.FederationAllowedNets = append(c.FederationAllowedNets, pfx.Masked())
 		}
+	}
+	if v := get("COLLECTIF_FEDERATION_AUTHORIZED_FETCH", "false"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, bad("COLLECTIF_FEDERATION_AUTHORIZED_FETCH", "%q is neither true nor false", v)
+		}
+		c.AuthorizedFetch = b
 	}
 	if v := get("COLLECTIF_CONFIG", ""); v != "" {
 		if _, err := os.Stat(v); err != nil {

@@ -8,17 +8,20 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/uptrace/bun"
 
 	"collectif/account"
 	"collectif/collective"
@@ -26,6 +29,7 @@ import (
 	"collectif/demo"
 	"collectif/directory"
 	"collectif/discussion"
+	"collectif/federation"
 	"collectif/federation/delivery"
 	"collectif/finder"
 	"collectif/frontend"
@@ -60,6 +64,7 @@ type Hub struct {
 	Indexer     *indexer.Indexer
 	OpenID      *openid.RP // nil when no provider is configured
 	Server      *server.Server
+	Federation  *federation.Service
 	Metrics     *prometheus.Registry
 	Delivery    *delivery.Service // outgoing federation: guarded client, signed GETs, deliveries
 
@@ -158,15 +163,25 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	reg := jobs.NewRegistry(log)
 	account.RegisterJobs(reg, account.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL})
 	discussion.RegisterJobs(reg, discussion.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL, Logger: log})
+	version := opts.Version
+	if version == "" {
+		version = buildVersion()
+	}
+	h.Federation = federation.New(federation.Deps{DB: h.DB, BaseURL: cfg.BaseURL, AuthorizedFetch: cfg.AuthorizedFetch, Version: version, Logger: log})
+	h.Federation.RegisterJobs(reg)
+	// Outgoing federation: the guarded client signs with the federation's
+	// keys, skips blocked instances, fetches remote documents and delivers
+	// what the federation sends (Accept, Reject, content).
+	h.Delivery = delivery.New(delivery.Deps{DB: h.DB, Logger: log, Keys: h.Federation, Blocked: h.Federation.Blocked,
+		Client: delivery.NewClient(delivery.Options{AllowedNets: cfg.FederationAllowedNets, UserAgent: delivery.UserAgent(version, cfg.Base())})})
+	delivery.RegisterJobs(reg, h.Delivery)
+	h.Federation.SetGetter(h.Delivery)
+	h.Federation.SetOutbox(outbox{h.Delivery})
 	h.Resources = resource.New(resource.Deps{DB: h.DB, Dir: filepath.Join(cfg.DataDir, "uploads"), Logger: log})
 	resource.RegisterJobs(reg, h.Resources)
 	// The index handler is registered now; the indexer it calls is built
 	// with the services below, before any worker starts.
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, j search.IndexJob) error { return h.Indexer.Apply(ctx, j) })
-	// Keys and the block list come with the federation's services.
-	h.Delivery = delivery.New(delivery.Deps{DB: h.DB, Logger: log, Client: delivery.NewClient(delivery.Options{
-		AllowedNets: cfg.FederationAllowedNets, UserAgent: delivery.UserAgent(opts.Version, cfg.Base())})})
-	delivery.RegisterJobs(reg, h.Delivery)
 	workers := 0
 	if opts.Workers {
 		workers = cfg.Workers
@@ -203,6 +218,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 			return nil, &config.Error{Var: "COLLECTIF_CONFIG", Cause: "oidc_providers: " + err.Error()}
 		}
 	}
+	h.Federation.SetQueue(h.Queue)
 	h.Collectives = collective.New(h.DB)
 	h.Collectives.SetQueue(h.Queue)
 	h.Resources.SetQueue(h.Queue)
@@ -227,6 +243,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Directory:      h.Directory,
 		Discussions:    h.Discussions,
 		Resources:      h.Resources,
+		Federation:     h.Federation,
 		UploadLimit:    h.Resources.UploadBodyLimit(),
 		TrustedProxies: cfg.TrustedProxies,
 		KV:             h.KV,
@@ -414,4 +431,20 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 func (h *Hub) DemoDeps() demo.Deps {
 	return demo.Deps{Accounts: h.Accounts, Collectives: h.Collectives, Directory: h.Directory,
 		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}}
+}
+
+// buildVersion is the module version the binary was built from, for
+// NodeInfo and the User-Agent.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// outbox hands what the federation sends to the durable delivery queue.
+type outbox struct{ d *delivery.Service }
+
+func (o outbox) Send(ctx context.Context, tx bun.Tx, actor string, activity json.RawMessage, inboxes []string) error {
+	return o.d.Enqueue(ctx, tx, delivery.Delivery{Actor: actor, Activity: activity, Inboxes: inboxes})
 }

@@ -24,6 +24,7 @@ type Account struct {
 	ShowInDir      bool      `bun:"show_in_directory"` // listed in the member directories of its collectives
 	ShowEmail      bool      `bun:"show_email"`        // e-mail shown to fellow members (never to the public)
 	ShowPhone      bool      `bun:"show_phone"`        // phone shown to fellow members (never to the public)
+	Federated      bool      `bun:"federated"`         // published to the fediverse as an ActivityPub Person
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 	DeletedAt      time.Time `bun:"deleted_at,nullzero"`

@@ -18,6 +18,7 @@ import (
 	"collectif/collective"
 	"collectif/directory"
 	"collectif/federation/delivery"
+	"collectif/federation"
 	"collectif/frontend"
 	"collectif/jobs"
 	"collectif/kv"
@@ -61,6 +62,8 @@ type rigOptions struct {
 	providers []openid.ProviderConfig
 	proxies   []string // trusted reverse proxies
 	delivery  *delivery.Service
+	// fed builds the federation service; nil: one with an insert-only queue.
+	fed func(base *url.URL, db *store.DB) *federation.Service
 }
 
 func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
@@ -99,8 +102,13 @@ func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
 			t.Fatal(err)
 		}
 	}
+	fed := federation.New(federation.Deps{DB: db, BaseURL: base})
+	fed.SetQueue(q)
+	if o.fed != nil {
+		fed = o.fed(base, db)
+	}
 	srv := server.New(server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts,
-		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Delivery: o.delivery})
+		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Delivery: o.delivery, Federation: fed})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return &rig{t: t, db: db, accounts: accounts, kv: backend, srv: srv, base: base.String()}

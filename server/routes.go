@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	a.Get("/static/:name", s.static)
 
 	a.Get("/", s.home)
+	s.federationRoutes()
 	s.collectiveRoutes()
 
 	s.authRoutes()

@@ -17,6 +17,7 @@ import (
 	"collectif/directory"
 	"collectif/discussion"
 	"collectif/federation/delivery"
+	"collectif/federation"
 	"collectif/finder"
 	"collectif/frontend"
 	"collectif/kv"
@@ -41,6 +42,8 @@ type Deps struct {
 	Discussions *discussion.Service
 	Finder      *finder.Service // nil: no search page
 	Resources   *resource.Service
+	// Federation serves ActivityPub; nil: not federated.
+	Federation *federation.Service
 	// KV holds sessions and rate-limit counters (Redis or in process).
 	KV kv.Backend
 	// OpenID is the relying party of the configured providers (may have none).

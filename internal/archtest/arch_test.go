@@ -35,6 +35,7 @@ var allowed = map[string][]string{
 	"collectif/search/":              {"collectif/search", "collectif/search/"},
 	"collectif/search":               {},
 	"collectif/federation/signature": {},
+	"collectif/federation/ap":        {},
 	"collectif/openid/openidtest":    {"collectif/openid"},
 	"collectif/directory":            {"collectif/fault", "collectif/model", "collectif/store", "collectif/territory"},
 	"collectif/store":                {"collectif/model", "collectif/migrations"},

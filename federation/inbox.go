@@ -1,0 +1,141 @@
+package federation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"collectif/federation/ap"
+	"collectif/jobs"
+)
+
+// InboxJob is a verified activity waiting to be processed.
+type InboxJob struct {
+	// Recipient is the local actor whose inbox received it; empty for the
+	// shared inbox.
+	Recipient string `json:"recipient,omitempty"`
+	// Activity is the body as received.
+	Activity json.RawMessage `json:"activity"`
+}
+
+// Kind names the job; stored, never renamed.
+func (InboxJob) Kind() string { return "federation.inbox" }
+
+// RegisterJobs registers the handler of received activities.
+func (s *Service) RegisterJobs(reg *jobs.Registry) {
+	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, j InboxJob) error { return s.Process(ctx, j) })
+}
+
+// InboxHandler answers POSTs to actors' inboxes ({actor}/inbox) and the
+// shared inbox (/inbox). An activity is accepted (202) when it is an
+// ActivityStreams document within the size limit, signed by its actor, from
+// an instance that is not blocked; it is then recorded and processed by the
+// job queue. Nothing is changed otherwise. A second delivery of an activity
+// already received is answered 202 and ignored.
+func (s *Service) InboxHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			http.Error(w, "method not allowed: an inbox takes signed POSTs", http.StatusMethodNotAllowed)
+			return
+		}
+		code, msg := s.receive(r)
+		if code == http.StatusAccepted {
+			w.WriteHeader(code)
+			return
+		}
+		http.Error(w, msg, code)
+	})
+}
+
+// AcceptableContentType reports whether an inbox accepts a Content-Type:
+// application/activity+json, or application/ld+json (Mastodon accepts it
+// with any profile; so do we).
+func AcceptableContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/activity+json" || mt == "application/ld+json")
+}
+
+func (s *Service) receive(r *http.Request) (int, string) {
+	ctx := r.Context()
+	if !AcceptableContentType(r.Header.Get("Content-Type")) {
+		return http.StatusUnsupportedMediaType, "Content-Type must be application/activity+json or application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
+	}
+	recipient := ""
+	if p := strings.TrimSuffix(r.URL.Path, "/inbox"); p != "" {
+		recipient = s.base + p
+		if _, err := s.ActorByIRI(ctx, recipient); errors.Is(err, ErrNoActor) {
+			return http.StatusNotFound, "no such actor"
+		} else if err != nil {
+			s.log.ErrorContext(ctx, "inbox actor lookup failed", "err", err)
+			return http.StatusInternalServerError, "internal error"
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, ap.MaxActivityBytes+1))
+	if err != nil {
+		return http.StatusBadRequest, "cannot read the body"
+	}
+	if len(body) > ap.MaxActivityBytes {
+		return http.StatusRequestEntityTooLarge, "the activity is larger than 256 KiB"
+	}
+	act, err := ap.ParseActivity(body)
+	if err != nil {
+		return http.StatusBadRequest, err.Error()
+	}
+	// Blocked instances are refused before any key is fetched from them.
+	if s.Blocked(ctx, ap.Host(act.Actor.ID)) {
+		return http.StatusForbidden, "this instance is blocked"
+	}
+	res, err := s.verifier.Verify(ctx, r, body)
+	if err != nil {
+		if errors.Is(err, ErrBlocked) {
+			return http.StatusForbidden, "this instance is blocked"
+		}
+		s.log.InfoContext(ctx, "inbox signature refused", "actor", act.Actor.ID, "err", err)
+		return http.StatusUnauthorized, "signature refused: " + err.Error()
+	}
+	if res.Owner != act.Actor.ID {
+		// Relayed activities (signed by another actor) would need their
+		// object fetched from its origin; they are refused for now.
+		return http.StatusUnauthorized, "the key's owner is not the activity's actor"
+	}
+	id := act.ID
+	if id == "" {
+		sum := sha256.Sum256(body)
+		id = "urn:sha256:" + hex.EncodeToString(sum[:])
+	}
+	err = s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		row := receivedRow{ID: id, Actor: act.Actor.ID, Type: trunc(act.Kind(), 100), ReceivedAt: time.Now().UTC()}
+		res, err := tx.NewInsert().Model(&row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already received: a retry by the sender
+		}
+		return s.queue.Enqueue(ctx, tx, InboxJob{Recipient: recipient, Activity: body})
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "inbox enqueue failed", "err", err)
+		return http.StatusServiceUnavailable, "cannot record the activity now; try again later"
+	}
+	return http.StatusAccepted, ""
+}
+
+type receivedRow struct {
+	bun.BaseModel `bun:"table:federation_received"`
+
+	ID         string    `bun:"id,pk"`
+	Actor      string    `bun:"actor"`
+	Type       string    `bun:"type"`
+	ReceivedAt time.Time `bun:"received_at"`
+}

@@ -1,0 +1,192 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"collectif/federation"
+	"collectif/federation/signature"
+)
+
+// federationRoutes mounts the ActivityPub endpoints, net/http handlers of
+// the federation package, through Fiber's adaptor. It is registered before
+// the pages: on /c/:slug and /c/:slug/g/:group a request whose Accept asks
+// for ActivityStreams gets the actor, any other goes on to the page.
+func (s *Server) federationRoutes() {
+	f := s.d.Federation
+	if f == nil {
+		return
+	}
+	a := s.app
+	actor := s.netHTTP(f.ActorHandler())
+	inbox := s.netHTTP(f.InboxHandler())
+	negotiate := func(c *fiber.Ctx) error {
+		c.Vary(fiber.HeaderAccept)
+		if federation.WantsActivity(c.Get(fiber.HeaderAccept)) {
+			return actor(c)
+		}
+		return c.Next()
+	}
+	a.Get(federation.WebFingerPath, s.netHTTP(f.WebFingerHandler()))
+	a.Get(federation.HostMetaPath, s.netHTTP(f.HostMetaHandler()))
+	nodeinfo := s.netHTTP(f.NodeInfoHandler())
+	a.Get(federation.NodeInfoPath, nodeinfo)
+	a.Get("/nodeinfo/:version", nodeinfo)
+	a.Get("/actor", actor)
+	a.Post("/inbox", inbox)
+	for _, p := range []string{"/actor", "/c/:slug", "/c/:slug/g/:group", "/u/:id"} {
+		if p != "/actor" {
+			a.Get(p, negotiate)
+		}
+		for _, col := range []string{"/outbox", "/followers", "/following"} {
+			a.Get(p+col, actor)
+		}
+		a.Post(p+"/inbox", inbox)
+	}
+
+	a.Get("/c/:slug/federation", s.requireLogin, s.federationQueuePage)
+	a.Post("/c/:slug/federation/follows/:id", s.requireLogin, s.federationDecide)
+	a.Post("/c/:slug/federation/reports/:id/resolve", s.requireLogin, s.federationResolve)
+	a.Get("/admin/federation", s.requireLogin, s.federationAdminPage)
+	a.Post("/admin/federation/blocks", s.requireLogin, s.federationBlock)
+	a.Post("/admin/federation/blocks/:host/delete", s.requireLogin, s.federationUnblock)
+	a.Get("/api/v1/admin/federation/blocks", s.apiBlocks)
+	a.Post("/api/v1/admin/federation/blocks", s.apiBlock)
+	a.Delete("/api/v1/admin/federation/blocks/:host", s.apiUnblock)
+}
+
+// netHTTP runs a net/http handler of the federation package. The request
+// is restored to what the client sent (method, path, Host and every header
+// line) so that HTTP signatures verify: see signature.RestoreAdaptedRequest.
+func (s *Server) netHTTP(h http.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		visit := c.Request().Header.VisitAll
+		return adaptor.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, signature.RestoreAdaptedRequest(r, visit))
+		}))(c)
+	}
+}
+
+// isInbox reports whether a path is an ActivityPub inbox: its POSTs are
+// authenticated by their HTTP signature, carry no cookie authority, and so
+// need no anti-forgery token.
+func isInbox(method, path string) bool {
+	return method == fiber.MethodPost && (path == "/inbox" || strings.HasSuffix(path, "/inbox"))
+}
+
+type federationQueueData struct {
+	Slug  string
+	Queue *federation.Queue
+}
+
+func (s *Server) federationQueuePage(c *fiber.Ctx) error {
+	q, err := s.d.Federation.ModerationQueue(c.UserContext(), principal(c), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.csrfToken(c); err != nil {
+		return err
+	}
+	return s.render(c, "federation_queue", "collectives", federationQueueData{Slug: c.Params("slug"), Queue: q})
+}
+
+func (s *Server) federationDecide(c *fiber.Ctx) error {
+	d := federation.Decision(c.FormValue("decision"))
+	if err := s.d.Federation.DecideFollow(c.UserContext(), principal(c), c.Params("slug"), c.Params("id"), d); err != nil {
+		return err
+	}
+	switch d {
+	case federation.DecisionAccept:
+		s.flash(c, "L'abonnement est accepté.")
+	case federation.DecisionBan:
+		s.flash(c, "L'abonnement est refusé et le compte banni.")
+	default:
+		s.flash(c, "L'abonnement est refusé.")
+	}
+	return c.Redirect("/c/"+c.Params("slug")+"/federation", fiber.StatusSeeOther)
+}
+
+func (s *Server) federationResolve(c *fiber.Ctx) error {
+	if err := s.d.Federation.ResolveReport(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
+		return err
+	}
+	s.flash(c, "Le signalement est traité.")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation", fiber.StatusSeeOther)
+}
+
+func (s *Server) federationAdminPage(c *fiber.Ctx) error {
+	blocks, err := s.d.Federation.Blocks(c.UserContext(), principal(c))
+	if err != nil {
+		return err
+	}
+	if _, err := s.csrfToken(c); err != nil {
+		return err
+	}
+	return s.render(c, "federation_admin", "admin", blocks)
+}
+
+func (s *Server) federationBlock(c *fiber.Ctx) error {
+	if _, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), c.FormValue("host"), c.FormValue("reason")); err != nil {
+		return err
+	}
+	s.flash(c, "L'instance est bloquée.")
+	return c.Redirect("/admin/federation", fiber.StatusSeeOther)
+}
+
+func (s *Server) federationUnblock(c *fiber.Ctx) error {
+	if err := s.d.Federation.UnblockInstance(c.UserContext(), principal(c), c.Params("host")); err != nil {
+		return err
+	}
+	s.flash(c, "L'instance n'est plus bloquée.")
+	return c.Redirect("/admin/federation", fiber.StatusSeeOther)
+}
+
+func (s *Server) apiBlocks(c *fiber.Ctx) error {
+	blocks, err := s.d.Federation.Blocks(c.UserContext(), principal(c))
+	if err != nil {
+		return err
+	}
+	if blocks == nil {
+		blocks = []federation.Block{}
+	}
+	return c.JSON(fiber.Map{"blocks": blocks})
+}
+
+func (s *Server) apiBlock(c *fiber.Ctx) error {
+	var in struct {
+		Host   string `json:"host"`
+		Reason string `json:"reason"`
+	}
+	if err := bodyJSON(c, &in); err != nil {
+		return err
+	}
+	b, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), in.Host, in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(b)
+}
+
+func (s *Server) apiUnblock(c *fiber.Ctx) error {
+	if err := s.d.Federation.UnblockInstance(c.UserContext(), principal(c), c.Params("host")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) accountFederation(c *fiber.Ctx) error {
+	p := principal(c)
+	on := c.FormValue("federated") == "on"
+	if err := s.d.Accounts.SetFederated(c.UserContext(), p, p.AccountID, on); err != nil {
+		return err
+	}
+	if on {
+		s.flash(c, "Votre profil est visible dans le fédivers.")
+	} else {
+		s.flash(c, "Votre profil n'est plus visible dans le fédivers.")
+	}
+	return c.Redirect("/account", fiber.StatusSeeOther)
+}
