@@ -2,6 +2,8 @@
 // vocabulary both engines share.
 //
 // It holds:
+//   - the document types (TypeResource, TypeSoftware, TypeEvent…, listed
+//     by Types) and the fields each one fills;
 //   - Document, Query, Hit, FacetCount, Result: what is indexed, asked and
 //     answered; Query.Normalize applies the defaults and checks that both
 //     engines rely on (page size, "public" always in the audience, known
@@ -87,5 +89,16 @@
 //   - Rebuild. Embedded builds a new generation directory and switches a
 //     pointer file; Meilisearch fills "<uid>_rebuild", swaps indexes and
 //     deletes the old content. Both replay the writes made during the
-//     rebuild before switching, and both keep answering searches meanwhile.
+//     rebuild in the same process before switching, and both keep
+//     answering searches meanwhile. `collectif reindex` runs in another
+//     process than the servers: embedded opens the directory detached
+//     (embedded.OpenDetached; the server holds the live generation's lock),
+//     the server follows the pointer within two seconds (Index.Follow);
+//     then, with either engine, the index jobs created since the rebuild
+//     began are queued again (indexer.Requeue), so the changes the servers
+//     applied to the replaced index are applied to the new one.
+//   - Date ranges. FieldWhen (upcoming, this month, past, from Query.Now)
+//     is a bleve date-range facet in embedded; Meilisearch has no range
+//     facets, so the adapter counts each range with one more search
+//     asking for no hits (three more requests when the facet is asked).
 package search
