@@ -1,3 +1,5 @@
+//lint:file-ignore ST1005 error messages copy Meilisearch's own, capitals and punctuation included
+
 // Package meilistandin is a STAND-IN, NOT MEILISEARCH, for tests only.
 package meilistandin
 
