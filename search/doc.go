@@ -52,7 +52,10 @@
 //     the first letter right, counts two swapped letters as two typos
 //     (Levenshtein) and allows no typo in words with digits; Meilisearch
 //     counts a wrong first letter as two typos, a swap as one
-//     (Damerau-Levenshtein), and allows typos in numbers.
+//     (Damerau-Levenshtein), and allows typos in numbers. Embedded
+//     tolerates typos only when the words as typed find fewer than
+//     DefaultPerPage documents (fuzzy expansion was most of a query's
+//     time); Meilisearch always does, ranking typo-free matches first.
 //   - Search-as-you-type. Embedded treats the last word as a prefix only
 //     when Query.Prefix is set and the word has two letters or more.
 //     Meilisearch always treats the last word as a prefix unless a space
