@@ -2,6 +2,8 @@
 // vocabulary both engines share.
 //
 // It holds:
+//   - the document types (TypeResource, TypeSoftware, TypeEvent…, listed
+//     by Types) and the fields each one fills;
 //   - Document, Query, Hit, FacetCount, Result: what is indexed, asked and
 //     answered; Query.Normalize applies the defaults and checks that both
 //     engines rely on (page size, "public" always in the audience, known
@@ -50,7 +52,10 @@
 //     the first letter right, counts two swapped letters as two typos
 //     (Levenshtein) and allows no typo in words with digits; Meilisearch
 //     counts a wrong first letter as two typos, a swap as one
-//     (Damerau-Levenshtein), and allows typos in numbers.
+//     (Damerau-Levenshtein), and allows typos in numbers. Embedded
+//     tolerates typos only when the words as typed find fewer than
+//     DefaultPerPage documents (fuzzy expansion was most of a query's
+//     time); Meilisearch always does, ranking typo-free matches first.
 //   - Search-as-you-type. Embedded treats the last word as a prefix only
 //     when Query.Prefix is set and the word has two letters or more.
 //     Meilisearch always treats the last word as a prefix unless a space
@@ -87,5 +92,16 @@
 //   - Rebuild. Embedded builds a new generation directory and switches a
 //     pointer file; Meilisearch fills "<uid>_rebuild", swaps indexes and
 //     deletes the old content. Both replay the writes made during the
-//     rebuild before switching, and both keep answering searches meanwhile.
+//     rebuild in the same process before switching, and both keep
+//     answering searches meanwhile. `collectif reindex` runs in another
+//     process than the servers: embedded opens the directory detached
+//     (embedded.OpenDetached; the server holds the live generation's lock),
+//     the server follows the pointer within two seconds (Index.Follow);
+//     then, with either engine, the index jobs created since the rebuild
+//     began are queued again (indexer.Requeue), so the changes the servers
+//     applied to the replaced index are applied to the new one.
+//   - Date ranges. FieldWhen (upcoming, this month, past, from Query.Now)
+//     is a bleve date-range facet in embedded; Meilisearch has no range
+//     facets, so the adapter counts each range with one more search
+//     asking for no hits (three more requests when the facet is asked).
 package search

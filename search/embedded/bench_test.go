@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,6 +97,7 @@ func BenchmarkSearch100k(b *testing.B) {
 	queries := searchtest.BenchQueries()
 	var lat []time.Duration
 	var hits int
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
 		for range benchRepeats {
@@ -111,6 +113,7 @@ func BenchmarkSearch100k(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	if hits == 0 {
 		b.Fatal("no query found anything")
 	}
@@ -121,4 +124,16 @@ func BenchmarkSearch100k(b *testing.B) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(len(lat)), "ns/query")
+	// CPU time per query (user and system, all threads of the process):
+	// unlike latency it barely moves when other processes share the cores.
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)), "cpu-ms/query")
+}
+
+// cpuTime is the CPU time the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

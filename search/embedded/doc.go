@@ -8,7 +8,11 @@
 // made meanwhile, then replaces CURRENT atomically (write, sync, rename) and
 // removes the old generation; Open removes generations a crash left behind.
 // The Index is safe for concurrent use: searches run during writes and
-// rebuilds.
+// rebuilds. A generation's files are locked by the process that opened it,
+// so a command-line tool uses OpenDetached: its Rebuild fills a new
+// generation, switches CURRENT, and waits until the serving process — which
+// checks CURRENT every few seconds with Follow — has switched and removed
+// the old one (or removes it itself when no process holds it).
 //
 // Analysis. Text goes through analyzer "collectif_fr": ASCII folding of
 // every accent (bleve's char filter, which also straightens the typographic

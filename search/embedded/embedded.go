@@ -286,9 +286,18 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	// matching strategy makes the same trade-off by dropping words from the
 	// end). The choice depends on the query only, not on the page, so
 	// paging stays consistent.
-	res, err := i.run(ctx, g, q, buildText(units, true))
+	//
+	// Typos are tolerated only when the words as typed (stems, synonyms,
+	// prefix) find less than a page: fuzzy matching expands each word to
+	// every term within its typo budget, which was most of the time of a
+	// query on 100,000 documents, and Meilisearch ranks typo-free matches
+	// first anyway. This too depends on the query only, not on the page.
+	res, err := i.run(ctx, g, q, buildText(units, true, false))
+	if err == nil && res.Total < typoFallbackBelow && hasTypoBudget(units) {
+		res, err = i.run(ctx, g, q, buildText(units, true, true))
+	}
 	if err == nil && res.Total == 0 && len(units) > 1 {
-		res, err = i.run(ctx, g, q, buildText(units, false))
+		res, err = i.run(ctx, g, q, buildText(units, false, true))
 	}
 	if err != nil {
 		return nil, err
@@ -329,6 +338,23 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 		}
 	}
 	return out, nil
+}
+
+// typoFallbackBelow: fewer exact matches than this and the query runs
+// again with typo tolerance.
+const typoFallbackBelow = search.DefaultPerPage
+
+// hasTypoBudget reports whether any word of the query may carry a typo, so
+// that running it again with typo tolerance can change anything.
+func hasTypoBudget(units []unit) bool {
+	for _, u := range units {
+		for _, w := range u.words {
+			if w.term != "" && typoBudget(w.term) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // run executes one bleve search: text (nil for every document) under the

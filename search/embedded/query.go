@@ -181,7 +181,7 @@ func typoBudget(term string) int {
 // nil when nothing is searchable (empty text, or stop words only): the
 // caller then matches all documents, as Meilisearch's placeholder search
 // does.
-func buildText(units []unit, all bool) query.Query {
+func buildText(units []unit, all, typos bool) query.Query {
 	var qs []query.Query
 	for _, u := range units {
 		// A stop word being typed ("nextcloud le…") is not required: it
@@ -190,7 +190,7 @@ func buildText(units []unit, all bool) query.Query {
 		if all && len(units) > 1 && len(u.words) == 1 && u.words[0].term == "" {
 			continue
 		}
-		if q := unitQuery(u); q != nil {
+		if q := unitQuery(u, typos); q != nil {
 			qs = append(qs, q)
 		}
 	}
@@ -205,12 +205,12 @@ func buildText(units []unit, all bool) query.Query {
 	return d
 }
 
-func unitQuery(u unit) query.Query {
+func unitQuery(u unit, typos bool) query.Query {
 	var alts []query.Query
 	// The words as typed: all of them must match.
 	var conj []query.Query
 	for _, w := range u.words {
-		if q := wordQuery(w); q != nil {
+		if q := wordQuery(w, typos); q != nil {
 			conj = append(conj, q)
 		}
 	}
@@ -248,7 +248,7 @@ func unitQuery(u unit) query.Query {
 	return query.NewDisjunctionQuery(alts)
 }
 
-func wordQuery(w word) query.Query {
+func wordQuery(w word, typos bool) query.Query {
 	var qs []query.Query
 	for _, f := range textFields() {
 		if w.term != "" {
@@ -256,7 +256,7 @@ func wordQuery(w word) query.Query {
 			t.SetField(f.name)
 			t.SetBoost(f.boost)
 			qs = append(qs, t)
-			if d := typoBudget(w.term); d > 0 && f.typos {
+			if d := typoBudget(w.term); d > 0 && f.typos && typos {
 				fz := query.NewFuzzyQuery(w.term)
 				fz.SetField(f.name)
 				fz.SetFuzziness(d)

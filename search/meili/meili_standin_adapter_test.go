@@ -19,13 +19,14 @@ import (
 
 	"collectif/search"
 	"collectif/search/meili"
+	"collectif/search/meili/meilistandin"
 	"collectif/search/searchtest"
 )
 
 const standInKey = "stand-in-master-key"
 
-func standInEnv(t *testing.T) (*standIn, contractEnv) {
-	s := newStandIn(t, standInKey)
+func standInEnv(t *testing.T) (*meilistandin.Server, contractEnv) {
+	s := meilistandin.New(t, standInKey)
 	return s, contractEnv{url: s.URL(), key: standInKey, taskTimeout: 10 * time.Second}
 }
 
@@ -41,7 +42,7 @@ func TestStandIn_SetupSendsSettingsAndWaits(t *testing.T) {
 
 	decode := func(name string, into any) {
 		t.Helper()
-		raw := s.setting(uid, name)
+		raw := s.Setting(uid, name)
 		if raw == nil {
 			t.Fatalf("setting %s not applied", name)
 		}
@@ -101,10 +102,10 @@ func TestStandIn_SetupSendsSettingsAndWaits(t *testing.T) {
 
 	// Every task was polled until it reached its final status: the stand-in
 	// answers "enqueued" to the first poll, so one poll is not enough.
-	if n := s.minPollsPerTask(); n < 2 {
+	if n := s.MinPollsPerTask(); n < 2 {
 		t.Errorf("a task was polled %d times: Setup returned before it was processed", n)
 	}
-	for _, r := range s.requestsTo(http.MethodPatch, "/settings") {
+	for _, r := range s.RequestsTo(http.MethodPatch, "/settings") {
 		if r.Auth != "Bearer "+standInKey {
 			t.Errorf("settings sent with Authorization %q", r.Auth)
 		}
@@ -116,7 +117,7 @@ func TestStandIn_DocumentsUseEncodedKeys(t *testing.T) {
 	idx, _, uid := env.open(t)
 	mustSetup(t, idx, searchtest.Corpus()...)
 	keyRE := regexp.MustCompile(`^[A-Za-z0-9_-]{1,511}$`)
-	stored := s.storedDocIDs(uid)
+	stored := s.StoredDocIDs(uid)
 	if len(stored) != len(searchtest.Corpus()) {
 		t.Fatalf("%d documents stored, want %d", len(stored), len(searchtest.Corpus()))
 	}
@@ -128,7 +129,7 @@ func TestStandIn_DocumentsUseEncodedKeys(t *testing.T) {
 			t.Errorf("stored key %q keeps ':'", k)
 		}
 	}
-	for _, r := range s.requestsTo(http.MethodPost, "/documents") {
+	for _, r := range s.RequestsTo(http.MethodPost, "/documents") {
 		if !strings.Contains(r.Query, "primaryKey=id") {
 			t.Errorf("documents sent without primaryKey=id: %q", r.Query)
 		}
@@ -227,7 +228,7 @@ func TestStandIn_SearchRequest(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			mustSearch(t, idx, c.q)
-			c.check(t, s.lastSearch(t))
+			c.check(t, s.LastSearch(t))
 		})
 	}
 }
@@ -296,8 +297,8 @@ func TestStandIn_TaskFailureIsReported(t *testing.T) {
 	s, env := standInEnv(t)
 	idx, _, _ := env.open(t)
 	mustSetup(t, idx)
-	s.configure(func(s *standIn) {
-		s.failNext = apiErr(400, "invalid_document_fields", "invalid_request", "stand-in: refused on purpose")
+	s.Configure(func(s *meilistandin.Server) {
+		s.FailNext = meilistandin.APIError(400, "invalid_document_fields", "invalid_request", "stand-in: refused on purpose")
 	})
 	err := idx.Upsert(testCtx(t), searchtest.Corpus()[0])
 	if err == nil || errors.Is(err, search.ErrUnavailable) {
@@ -311,12 +312,12 @@ func TestStandIn_TaskFailureIsReported(t *testing.T) {
 }
 
 func TestStandIn_TaskTimeoutIsBounded(t *testing.T) {
-	s := newStandIn(t, "")
+	s := meilistandin.New(t, "")
 	idx, err := meili.New(s.URL(), "", meili.Options{IndexUID: "held", TaskTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.configure(func(s *standIn) { s.holdTasks = true })
+	s.Configure(func(s *meilistandin.Server) { s.HoldTasks = true })
 	start := time.Now()
 	err = idx.Setup(testCtx(t))
 	if !errors.Is(err, search.ErrUnavailable) || !strings.Contains(err.Error(), "not processed") {
@@ -336,13 +337,13 @@ func TestStandIn_Unavailable(t *testing.T) {
 	deadURL := "http://" + l.Addr().String()
 	_ = l.Close()
 
-	s := newStandIn(t, standInKey)
-	s.configure(func(s *standIn) { s.httpStatus = http.StatusServiceUnavailable })
+	s := meilistandin.New(t, standInKey)
+	s.Configure(func(s *meilistandin.Server) { s.HTTPStatus = http.StatusServiceUnavailable })
 
 	cases := map[string]struct{ url, key string }{
 		"connection refused": {deadURL, ""},
 		"503":                {s.URL(), standInKey},
-		"wrong key":          {newStandIn(t, standInKey).URL(), "not-the-key"},
+		"wrong key":          {meilistandin.New(t, standInKey).URL(), "not-the-key"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -383,12 +384,12 @@ func TestStandIn_CallerCancellationIsNotUnavailability(t *testing.T) {
 func TestStandIn_InvalidQueryMakesNoRequest(t *testing.T) {
 	s, env := standInEnv(t)
 	idx, _, _ := env.open(t)
-	before := len(s.requestsTo(http.MethodPost, "/search"))
+	before := len(s.RequestsTo(http.MethodPost, "/search"))
 	_, err := idx.Search(testCtx(t), search.Query{Filters: map[string][]string{"audience": {"x"}}})
 	if !errors.Is(err, search.ErrInvalidQuery) {
 		t.Errorf("err = %v", err)
 	}
-	if after := len(s.requestsTo(http.MethodPost, "/search")); after != before {
+	if after := len(s.RequestsTo(http.MethodPost, "/search")); after != before {
 		t.Errorf("an invalid query reached the server")
 	}
 }
@@ -412,20 +413,20 @@ func TestStandIn_RebuildSequence(t *testing.T) {
 	}
 	tmp := uid + "_rebuild"
 	var swaps int
-	settingsOnTmp := len(s.requestsTo(http.MethodPatch, "/indexes/"+tmp+"/settings"))
-	docsToTmp := len(s.requestsTo(http.MethodPost, "/indexes/"+tmp+"/documents"))
-	for _, r := range s.requestsTo(http.MethodPost, "/swap-indexes") {
+	settingsOnTmp := len(s.RequestsTo(http.MethodPatch, "/indexes/"+tmp+"/settings"))
+	docsToTmp := len(s.RequestsTo(http.MethodPost, "/indexes/"+tmp+"/documents"))
+	for _, r := range s.RequestsTo(http.MethodPost, "/swap-indexes") {
 		swaps++
 		if !strings.Contains(string(r.Body), `"indexes":["`+uid+`","`+tmp+`"]`) {
 			t.Errorf("swap body %s", r.Body)
 		}
 	}
-	deletesOfTmp := len(s.requestsTo(http.MethodDelete, "/indexes/"+tmp))
+	deletesOfTmp := len(s.RequestsTo(http.MethodDelete, "/indexes/"+tmp))
 	if settingsOnTmp != 1 || docsToTmp < 2 || swaps != 1 || deletesOfTmp != 2 {
 		t.Errorf("settings on tmp %d, document batches to tmp %d (fill + replay), swaps %d, deletes of tmp %d (before and after)",
 			settingsOnTmp, docsToTmp, swaps, deletesOfTmp)
 	}
-	if names := s.indexNames(); !slices.Equal(names, []string{uid}) {
+	if names := s.IndexNames(); !slices.Equal(names, []string{uid}) {
 		t.Errorf("indexes left: %v", names)
 	}
 	res := mustSearch(t, idx, search.Query{})

@@ -125,7 +125,9 @@ func bomb(n int) []byte {
 }
 
 func TestHostilePDFs(t *testing.T) {
-	x := pdftext.New(pdftext.Limits{MaxPages: 10, MaxStream: 1 << 20, MaxText: 1 << 16, Timeout: 5 * time.Second, Concurrent: 1})
+	// The timeout is generous: these cases test the byte and page bounds,
+	// and a busy machine must not turn them into timeouts.
+	x := pdftext.New(pdftext.Limits{MaxPages: 10, MaxStream: 1 << 20, MaxText: 1 << 16, Timeout: 2 * time.Minute, Concurrent: 1})
 	ctx := context.Background()
 	cases := map[string][]byte{
 		"not a PDF":          []byte("bonjour"),
@@ -150,6 +152,11 @@ func TestHostilePDFs(t *testing.T) {
 	text, err = x.Text(ctx, bytes.NewReader(bomb(1<<19)))
 	if err != nil || len(text) == 0 || len(text) > 1<<16 {
 		t.Errorf("a stream within limits: %d bytes, %v", len(text), err)
+	}
+	// Past its timeout an extraction gives up.
+	quick := pdftext.New(pdftext.Limits{MaxPages: 10, MaxStream: 1 << 20, MaxText: 1 << 16, Timeout: time.Nanosecond, Concurrent: 1})
+	if _, err := quick.Text(ctx, bytes.NewReader(bomb(1<<19))); err == nil {
+		t.Errorf("an extraction past its timeout returned no error")
 	}
 	// A cancelled context gives up at once.
 	cctx, cancel := context.WithCancel(ctx)

@@ -1,4 +1,7 @@
-package meili_test
+//lint:file-ignore ST1005 error messages copy Meilisearch's own, capitals and punctuation included
+
+// Package meilistandin is a STAND-IN, NOT MEILISEARCH, for tests only.
+package meilistandin
 
 // This file holds a STAND-IN, NOT MEILISEARCH: a small HTTP server that
 // follows Meilisearch's documented HTTP API for the endpoints the adapter
@@ -27,6 +30,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -40,21 +44,23 @@ import (
 	"unicode"
 )
 
-type standIn struct {
-	t   *testing.T
-	key string
-	srv *httptest.Server
+type Server struct {
+	t       testing.TB
+	key     string
+	srv     *httptest.Server
+	handler http.Handler
+	url     string
 
 	mu       sync.Mutex
 	indexes  map[string]*siIndex
 	tasks    []*siTask // task uid = position
 	polls    map[int64]int
-	requests []siRequest
+	requests []Request
 
 	// failure injection
-	failNext   *siError // the next task processed fails with this error
-	holdTasks  bool     // tasks stay "enqueued" forever
-	httpStatus int      // when set, every request answers this status
+	FailNext   *Error // the next task processed fails with this error
+	HoldTasks  bool   // tasks stay "enqueued" forever
+	HTTPStatus int    // when set, every request answers this status
 }
 
 type siIndex struct {
@@ -71,19 +77,19 @@ type siTask struct {
 	indexUID  string
 	typ       string
 	status    string
-	apply     func() *siError
-	err       *siError
+	apply     func() *Error
+	err       *Error
 	enqueued  time.Time
 	processed bool
 }
 
-type siRequest struct {
+type Request struct {
 	Method, Path, Query string
 	Body                []byte
 	Auth                string
 }
 
-type siError struct {
+type Error struct {
 	status  int
 	Message string `json:"message"`
 	Code    string `json:"code"`
@@ -91,14 +97,14 @@ type siError struct {
 	Link    string `json:"link"`
 }
 
-func apiErr(status int, code, typ, format string, args ...any) *siError {
-	return &siError{status: status, Message: fmt.Sprintf(format, args...), Code: code, Type: typ,
+func APIError(status int, code, typ, format string, args ...any) *Error {
+	return &Error{status: status, Message: fmt.Sprintf(format, args...), Code: code, Type: typ,
 		Link: "https://docs.meilisearch.com/errors#" + code}
 }
 
-func newStandIn(t *testing.T, key string) *standIn {
+func New(t testing.TB, key string) *Server {
 	t.Helper()
-	s := &standIn{t: t, key: key, indexes: map[string]*siIndex{}, polls: map[int64]int{}}
+	s := &Server{t: t, key: key, indexes: map[string]*siIndex{}, polls: map[int64]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.health)
 	mux.HandleFunc("POST /indexes", s.createIndex)
@@ -116,35 +122,56 @@ func newStandIn(t *testing.T, key string) *standIn {
 	mux.HandleFunc("POST /swap-indexes", s.swapIndexes)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("stand-in: the adapter called an endpoint it should not need: %s %s", r.Method, r.URL.Path)
-		writeErr(w, apiErr(404, "not_found", "invalid_request", "not found: %s", r.URL.Path))
+		writeErr(w, APIError(404, "not_found", "invalid_request", "not found: %s", r.URL.Path))
 	})
-	s.srv = httptest.NewServer(s.middleware(mux))
-	t.Cleanup(s.srv.Close)
+	s.handler = s.middleware(mux)
+	s.srv = httptest.NewServer(s.handler)
+	s.url = s.srv.URL
+	t.Cleanup(func() { s.srv.Close() })
 	return s
 }
 
-func (s *standIn) URL() string { return s.srv.URL }
+// Stop closes the listener and every connection, as when Meilisearch is
+// down: requests are refused. What the stand-in holds is kept.
+func (s *Server) Stop() { s.srv.Close() }
 
-func (s *standIn) middleware(next http.Handler) http.Handler {
+// Restart listens again on the address the stand-in had, with what it
+// held before Stop.
+func (s *Server) Restart() error {
+	ln, err := net.Listen("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		return err
+	}
+	srv := httptest.NewUnstartedServer(s.handler)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	s.srv = srv
+	return nil
+}
+
+func (s *Server) URL() string { return s.url }
+
+func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
 		s.mu.Lock()
-		s.requests = append(s.requests, siRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Auth: r.Header.Get("Authorization")})
-		status := s.httpStatus
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Auth: r.Header.Get("Authorization")})
+		status := s.HTTPStatus
 		s.mu.Unlock()
 		if status != 0 {
-			writeErr(w, apiErr(status, "internal", "internal", "stand-in answering %d", status))
+			writeErr(w, APIError(status, "internal", "internal", "stand-in answering %d", status))
 			return
 		}
 		if r.URL.Path != "/health" && s.key != "" {
 			auth := r.Header.Get("Authorization")
 			switch {
 			case auth == "":
-				writeErr(w, apiErr(401, "missing_authorization_header", "auth", "The Authorization header is missing. It must use the bearer authorization method."))
+				writeErr(w, APIError(401, "missing_authorization_header", "auth", "The Authorization header is missing. It must use the bearer authorization method."))
 				return
 			case auth != "Bearer "+s.key:
-				writeErr(w, apiErr(403, "invalid_api_key", "auth", "The provided API key is invalid."))
+				writeErr(w, APIError(403, "invalid_api_key", "auth", "The provided API key is invalid."))
 				return
 			}
 		}
@@ -158,13 +185,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeErr(w http.ResponseWriter, e *siError) { writeJSON(w, e.status, e) }
+func writeErr(w http.ResponseWriter, e *Error) { writeJSON(w, e.status, e) }
 
 var validIndexUID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,400}$`)
 var validDocID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,511}$`)
 
 // enqueue registers a task; apply runs when the task is processed, under s.mu.
-func (s *standIn) enqueue(w http.ResponseWriter, indexUID, typ string, apply func() *siError) {
+func (s *Server) enqueue(w http.ResponseWriter, indexUID, typ string, apply func() *Error) {
 	s.mu.Lock()
 	task := &siTask{uid: int64(len(s.tasks)), indexUID: indexUID, typ: typ, status: "enqueued", apply: apply, enqueued: time.Now().UTC()}
 	s.tasks = append(s.tasks, task)
@@ -176,15 +203,15 @@ func (s *standIn) enqueue(w http.ResponseWriter, indexUID, typ string, apply fun
 }
 
 // process runs every task up to and including uid, in order. Caller holds s.mu.
-func (s *standIn) process(uid int64) {
+func (s *Server) process(uid int64) {
 	for _, task := range s.tasks[:uid+1] {
 		if task.processed {
 			continue
 		}
 		task.processed = true
 		err := task.apply()
-		if err == nil && s.failNext != nil {
-			err, s.failNext = s.failNext, nil
+		if err == nil && s.FailNext != nil {
+			err, s.FailNext = s.FailNext, nil
 		}
 		task.err = err
 		task.status = "succeeded"
@@ -194,16 +221,16 @@ func (s *standIn) process(uid int64) {
 	}
 }
 
-func (s *standIn) getTask(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
 	uid, err := strconv.ParseInt(r.PathValue("uid"), 10, 64)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil || uid < 0 || uid >= int64(len(s.tasks)) {
-		writeErr(w, apiErr(404, "task_not_found", "invalid_request", "Task `%s` not found.", r.PathValue("uid")))
+		writeErr(w, APIError(404, "task_not_found", "invalid_request", "Task `%s` not found.", r.PathValue("uid")))
 		return
 	}
 	s.polls[uid]++
-	if s.polls[uid] >= 2 && !s.holdTasks {
+	if s.polls[uid] >= 2 && !s.HoldTasks {
 		s.process(uid)
 	}
 	task := s.tasks[uid]
@@ -222,26 +249,26 @@ func (s *standIn) getTask(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *standIn) health(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "available"})
 }
 
-func (s *standIn) createIndex(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createIndex(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		UID        string `json:"uid"`
 		PrimaryKey string `json:"primaryKey"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		writeErr(w, apiErr(400, "bad_request", "invalid_request", "malformed body: %v", err))
+		writeErr(w, APIError(400, "bad_request", "invalid_request", "malformed body: %v", err))
 		return
 	}
 	if !validIndexUID.MatchString(body.UID) {
-		writeErr(w, apiErr(400, "invalid_index_uid", "invalid_request", "`%s` is not a valid index uid.", body.UID))
+		writeErr(w, APIError(400, "invalid_index_uid", "invalid_request", "`%s` is not a valid index uid.", body.UID))
 		return
 	}
-	s.enqueue(w, body.UID, "indexCreation", func() *siError {
+	s.enqueue(w, body.UID, "indexCreation", func() *Error {
 		if _, ok := s.indexes[body.UID]; ok {
-			return apiErr(409, "index_already_exists", "invalid_request", "Index `%s` already exists.", body.UID)
+			return APIError(409, "index_already_exists", "invalid_request", "Index `%s` already exists.", body.UID)
 		}
 		s.indexes[body.UID] = newSIIndex(body.UID, body.PrimaryKey)
 		return nil
@@ -252,12 +279,12 @@ func newSIIndex(uid, pk string) *siIndex {
 	return &siIndex{uid: uid, primaryKey: pk, created: time.Now().UTC(), settings: map[string]json.RawMessage{}, docs: map[string]map[string]any{}}
 }
 
-func (s *standIn) getIndex(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getIndex(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	idx, ok := s.indexes[r.PathValue("uid")]
 	if !ok {
-		writeErr(w, apiErr(404, "index_not_found", "invalid_request", "Index `%s` not found.", r.PathValue("uid")))
+		writeErr(w, APIError(404, "index_not_found", "invalid_request", "Index `%s` not found.", r.PathValue("uid")))
 		return
 	}
 	var pk any
@@ -268,11 +295,11 @@ func (s *standIn) getIndex(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"uid": idx.uid, "primaryKey": pk, "createdAt": ts, "updatedAt": ts})
 }
 
-func (s *standIn) deleteIndex(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteIndex(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("uid")
-	s.enqueue(w, uid, "indexDeletion", func() *siError {
+	s.enqueue(w, uid, "indexDeletion", func() *Error {
 		if _, ok := s.indexes[uid]; !ok {
-			return apiErr(404, "index_not_found", "invalid_request", "Index `%s` not found.", uid)
+			return APIError(404, "index_not_found", "invalid_request", "Index `%s` not found.", uid)
 		}
 		delete(s.indexes, uid)
 		return nil
@@ -291,27 +318,27 @@ var knownSettings = []string{
 var builtinRules = []string{"words", "typo", "proximity", "attribute", "sort", "exactness", "attributeRank", "wordPosition"}
 var customRule = regexp.MustCompile(`^[A-Za-z0-9_.-]+:(asc|desc)$`)
 
-func (s *standIn) updateSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("uid")
 	var body map[string]json.RawMessage
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		writeErr(w, apiErr(400, "bad_request", "invalid_request", "malformed settings: %v", err))
+		writeErr(w, APIError(400, "bad_request", "invalid_request", "malformed settings: %v", err))
 		return
 	}
 	for k, v := range body {
 		if !slices.Contains(knownSettings, k) {
-			writeErr(w, apiErr(400, "bad_request", "invalid_request", "Unknown field `%s`: expected one of %s", k, strings.Join(knownSettings, ", ")))
+			writeErr(w, APIError(400, "bad_request", "invalid_request", "Unknown field `%s`: expected one of %s", k, strings.Join(knownSettings, ", ")))
 			return
 		}
 		if k == "rankingRules" && string(v) != "null" {
 			var rules []string
 			if err := json.Unmarshal(v, &rules); err != nil {
-				writeErr(w, apiErr(400, "invalid_settings_ranking_rules", "invalid_request", "rankingRules: %v", err))
+				writeErr(w, APIError(400, "invalid_settings_ranking_rules", "invalid_request", "rankingRules: %v", err))
 				return
 			}
 			for _, rule := range rules {
 				if !slices.Contains(builtinRules, rule) && !customRule.MatchString(rule) {
-					writeErr(w, apiErr(400, "invalid_settings_ranking_rules", "invalid_request", "`%s` ranking rule is invalid.", rule))
+					writeErr(w, APIError(400, "invalid_settings_ranking_rules", "invalid_request", "`%s` ranking rule is invalid.", rule))
 					return
 				}
 			}
@@ -319,12 +346,12 @@ func (s *standIn) updateSettings(w http.ResponseWriter, r *http.Request) {
 		if slices.Contains([]string{"searchableAttributes", "filterableAttributes", "sortableAttributes", "stopWords"}, k) && string(v) != "null" {
 			var list []string
 			if err := json.Unmarshal(v, &list); err != nil {
-				writeErr(w, apiErr(400, "invalid_settings_"+k, "invalid_request", "%s must be an array of strings: %v", k, err))
+				writeErr(w, APIError(400, "invalid_settings_"+k, "invalid_request", "%s must be an array of strings: %v", k, err))
 				return
 			}
 		}
 	}
-	s.enqueue(w, uid, "settingsUpdate", func() *siError {
+	s.enqueue(w, uid, "settingsUpdate", func() *Error {
 		idx, ok := s.indexes[uid]
 		if !ok {
 			idx = newSIIndex(uid, "")
@@ -342,16 +369,16 @@ func (s *standIn) updateSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateOneSetting serves PUT /indexes/{uid}/settings/{kebab-case-name}.
-func (s *standIn) updateOneSetting(w http.ResponseWriter, r *http.Request) {
+func (s *Server) updateOneSetting(w http.ResponseWriter, r *http.Request) {
 	names := map[string]string{"filterable-attributes": "filterableAttributes", "sortable-attributes": "sortableAttributes"}
 	name, ok := names[r.PathValue("name")]
 	if !ok {
-		writeErr(w, apiErr(404, "not_found", "invalid_request", "the stand-in does not serve setting %s", r.PathValue("name")))
+		writeErr(w, APIError(404, "not_found", "invalid_request", "the stand-in does not serve Setting %s", r.PathValue("name")))
 		return
 	}
 	var v json.RawMessage
 	if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
-		writeErr(w, apiErr(400, "bad_request", "invalid_request", "malformed body: %v", err))
+		writeErr(w, APIError(400, "bad_request", "invalid_request", "malformed body: %v", err))
 		return
 	}
 	body, _ := json.Marshal(map[string]json.RawMessage{name: v})
@@ -359,28 +386,28 @@ func (s *standIn) updateOneSetting(w http.ResponseWriter, r *http.Request) {
 	s.updateSettings(w, r)
 }
 
-func (s *standIn) getSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	idx, ok := s.indexes[r.PathValue("uid")]
 	if !ok {
-		writeErr(w, apiErr(404, "index_not_found", "invalid_request", "Index `%s` not found.", r.PathValue("uid")))
+		writeErr(w, APIError(404, "index_not_found", "invalid_request", "Index `%s` not found.", r.PathValue("uid")))
 		return
 	}
 	writeJSON(w, http.StatusOK, idx.settings)
 }
 
-func (s *standIn) addDocuments(w http.ResponseWriter, r *http.Request) {
+func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("uid")
 	pk := r.URL.Query().Get("primaryKey")
 	var docs []map[string]any
 	dec := json.NewDecoder(r.Body)
 	dec.UseNumber()
 	if err := dec.Decode(&docs); err != nil {
-		writeErr(w, apiErr(400, "malformed_payload", "invalid_request", "The `json` payload provided is malformed: %v", err))
+		writeErr(w, APIError(400, "malformed_payload", "invalid_request", "The `json` payload provided is malformed: %v", err))
 		return
 	}
-	s.enqueue(w, uid, "documentAdditionOrUpdate", func() *siError {
+	s.enqueue(w, uid, "documentAdditionOrUpdate", func() *Error {
 		idx, ok := s.indexes[uid]
 		if !ok {
 			idx = newSIIndex(uid, pk)
@@ -390,10 +417,10 @@ func (s *standIn) addDocuments(w http.ResponseWriter, r *http.Request) {
 			idx.primaryKey = pk
 		}
 		if pk != "" && pk != idx.primaryKey {
-			return apiErr(400, "index_primary_key_already_exists", "invalid_request", "Index `%s`: Index already has a primary key: `%s`.", uid, idx.primaryKey)
+			return APIError(400, "index_primary_key_already_exists", "invalid_request", "Index `%s`: Index already has a primary key: `%s`.", uid, idx.primaryKey)
 		}
 		if idx.primaryKey == "" {
-			return apiErr(400, "index_primary_key_no_candidate_found", "invalid_request", "The primary key inference failed.")
+			return APIError(400, "index_primary_key_no_candidate_found", "invalid_request", "The primary key inference failed.")
 		}
 		staged := map[string]map[string]any{}
 		var order []string
@@ -405,10 +432,10 @@ func (s *standIn) addDocuments(w http.ResponseWriter, r *http.Request) {
 			case json.Number:
 				id = v.String()
 			case nil:
-				return apiErr(400, "missing_document_id", "invalid_request", "Document doesn't have a `%s` attribute: `%v`.", idx.primaryKey, d)
+				return APIError(400, "missing_document_id", "invalid_request", "Document doesn't have a `%s` attribute: `%v`.", idx.primaryKey, d)
 			}
 			if !validDocID.MatchString(id) {
-				return apiErr(400, "invalid_document_id", "invalid_request",
+				return APIError(400, "invalid_document_id", "invalid_request",
 					"Document identifier `%q` is invalid. A document identifier can be of type integer or string, only composed of alphanumeric characters (a-z A-Z 0-9), hyphens (-) and underscores (_), and can not be more than 511 bytes.", id)
 			}
 			staged[id] = d
@@ -425,17 +452,17 @@ func (s *standIn) addDocuments(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *standIn) deleteDocuments(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteDocuments(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("uid")
 	var ids []json.RawMessage
 	if err := json.NewDecoder(r.Body).Decode(&ids); err != nil {
-		writeErr(w, apiErr(400, "bad_request", "invalid_request", "malformed body: %v", err))
+		writeErr(w, APIError(400, "bad_request", "invalid_request", "malformed body: %v", err))
 		return
 	}
-	s.enqueue(w, uid, "documentDeletion", func() *siError {
+	s.enqueue(w, uid, "documentDeletion", func() *Error {
 		idx, ok := s.indexes[uid]
 		if !ok {
-			return apiErr(404, "index_not_found", "invalid_request", "Index `%s` not found.", uid)
+			return APIError(404, "index_not_found", "invalid_request", "Index `%s` not found.", uid)
 		}
 		for _, raw := range ids {
 			var id string
@@ -451,22 +478,22 @@ func (s *standIn) deleteDocuments(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *standIn) swapIndexes(w http.ResponseWriter, r *http.Request) {
+func (s *Server) swapIndexes(w http.ResponseWriter, r *http.Request) {
 	var body []struct {
 		Indexes []string `json:"indexes"`
 		Rename  bool     `json:"rename"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		writeErr(w, apiErr(400, "bad_request", "invalid_request", "malformed body: %v", err))
+		writeErr(w, APIError(400, "bad_request", "invalid_request", "malformed body: %v", err))
 		return
 	}
 	for _, sw := range body {
 		if len(sw.Indexes) != 2 || sw.Indexes[0] == sw.Indexes[1] {
-			writeErr(w, apiErr(400, "invalid_swap_indexes", "invalid_request", "Two indexes must be given for each swap: %v", sw.Indexes))
+			writeErr(w, APIError(400, "invalid_swap_indexes", "invalid_request", "Two indexes must be given for each swap: %v", sw.Indexes))
 			return
 		}
 	}
-	s.enqueue(w, "", "indexSwap", func() *siError {
+	s.enqueue(w, "", "indexSwap", func() *Error {
 		for _, sw := range body {
 			a, b := sw.Indexes[0], sw.Indexes[1]
 			ia, oka := s.indexes[a]
@@ -476,11 +503,11 @@ func (s *standIn) swapIndexes(w http.ResponseWriter, r *http.Request) {
 				if oka {
 					missing = b
 				}
-				return apiErr(404, "index_not_found", "invalid_request", "Index `%s` not found.", missing)
+				return APIError(404, "index_not_found", "invalid_request", "Index `%s` not found.", missing)
 			}
 			if sw.Rename {
 				if okb {
-					return apiErr(409, "index_already_exists", "invalid_request", "Index `%s` already exists.", b)
+					return APIError(409, "index_already_exists", "invalid_request", "Index `%s` already exists.", b)
 				}
 				ia.uid = b
 				s.indexes[b] = ia
@@ -504,15 +531,15 @@ var knownSearchParams = []string{
 	"retrieveVectors", "locales", "media", "personalize",
 }
 
-func (s *standIn) search(w http.ResponseWriter, r *http.Request) {
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	var raw map[string]json.RawMessage
 	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
-		writeErr(w, apiErr(400, "bad_request", "invalid_request", "malformed body: %v", err))
+		writeErr(w, APIError(400, "bad_request", "invalid_request", "malformed body: %v", err))
 		return
 	}
 	for k := range raw {
 		if !slices.Contains(knownSearchParams, k) {
-			writeErr(w, apiErr(400, "bad_request", "invalid_request", "Unknown field `%s`", k))
+			writeErr(w, APIError(400, "bad_request", "invalid_request", "Unknown field `%s`", k))
 			return
 		}
 	}
@@ -532,7 +559,7 @@ func (s *standIn) search(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := json.Marshal(raw)
 	if err := json.Unmarshal(b, &req); err != nil {
-		writeErr(w, apiErr(400, "bad_request", "invalid_request", "malformed body: %v", err))
+		writeErr(w, APIError(400, "bad_request", "invalid_request", "malformed body: %v", err))
 		return
 	}
 	s.mu.Lock()
@@ -540,7 +567,7 @@ func (s *standIn) search(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("uid")
 	idx, ok := s.indexes[uid]
 	if !ok {
-		writeErr(w, apiErr(404, "index_not_found", "invalid_request", "Index `%s` not found.", uid))
+		writeErr(w, APIError(404, "index_not_found", "invalid_request", "Index `%s` not found.", uid))
 		return
 	}
 	filterable := idx.stringList("filterableAttributes")
@@ -552,12 +579,12 @@ func (s *standIn) search(w http.ResponseWriter, r *http.Request) {
 	case string:
 		node, err := parseFilter(f)
 		if err != nil {
-			writeErr(w, apiErr(400, "invalid_search_filter", "invalid_request", "%v\n%s", err, f))
+			writeErr(w, APIError(400, "invalid_search_filter", "invalid_request", "%v\n%s", err, f))
 			return
 		}
 		for _, attr := range node.attributes() {
 			if !slices.Contains(filterable, attr) {
-				writeErr(w, apiErr(400, "invalid_search_filter", "invalid_request",
+				writeErr(w, APIError(400, "invalid_search_filter", "invalid_request",
 					"Index `%s`: Attribute `%s` is not filterable. Available filterable attributes are: `%s`.\n%s",
 					uid, attr, strings.Join(filterable, ", "), f))
 				return
@@ -565,12 +592,12 @@ func (s *standIn) search(w http.ResponseWriter, r *http.Request) {
 		}
 		filter = node
 	default:
-		writeErr(w, apiErr(400, "invalid_search_filter", "invalid_request", "the stand-in only accepts string filters, got %T", f))
+		writeErr(w, APIError(400, "invalid_search_filter", "invalid_request", "the stand-in only accepts string filters, got %T", f))
 		return
 	}
 	for _, f := range req.Facets {
 		if !slices.Contains(filterable, f) {
-			writeErr(w, apiErr(400, "invalid_search_facets", "invalid_request",
+			writeErr(w, APIError(400, "invalid_search_facets", "invalid_request",
 				"Invalid facet distribution, attribute `%s` is not filterable. The available filterable attributes are `%s`.", f, strings.Join(filterable, ", ")))
 			return
 		}
@@ -583,11 +610,11 @@ func (s *standIn) search(w http.ResponseWriter, r *http.Request) {
 	for _, sk := range req.Sort {
 		attr, dir, ok := strings.Cut(sk, ":")
 		if !ok || (dir != "asc" && dir != "desc") {
-			writeErr(w, apiErr(400, "invalid_search_sort", "invalid_request", "Invalid syntax for the sort parameter: `%s`.", sk))
+			writeErr(w, APIError(400, "invalid_search_sort", "invalid_request", "Invalid syntax for the sort parameter: `%s`.", sk))
 			return
 		}
 		if !slices.Contains(sortable, attr) {
-			writeErr(w, apiErr(400, "invalid_search_sort", "invalid_request",
+			writeErr(w, APIError(400, "invalid_search_sort", "invalid_request",
 				"Index `%s`: Attribute `%s` is not sortable. Available sortable attributes are: `%s`.", uid, attr, strings.Join(sortable, ", ")))
 			return
 		}
@@ -680,9 +707,9 @@ func (s *standIn) search(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (idx *siIndex) stringList(setting string) []string {
+func (idx *siIndex) stringList(Setting string) []string {
 	var out []string
-	if raw, ok := idx.settings[setting]; ok {
+	if raw, ok := idx.settings[Setting]; ok {
 		_ = json.Unmarshal(raw, &out)
 	}
 	return out
@@ -1104,10 +1131,10 @@ func (p *filterParser) list() ([]string, error) {
 
 // --- helpers for assertions -------------------------------------------------
 
-func (s *standIn) requestsTo(method, pathSuffix string) []siRequest {
+func (s *Server) RequestsTo(method, pathSuffix string) []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []siRequest
+	var out []Request
 	for _, r := range s.requests {
 		if r.Method == method && strings.HasSuffix(r.Path, pathSuffix) {
 			out = append(out, r)
@@ -1116,9 +1143,9 @@ func (s *standIn) requestsTo(method, pathSuffix string) []siRequest {
 	return out
 }
 
-func (s *standIn) lastSearch(t *testing.T) map[string]any {
+func (s *Server) LastSearch(t *testing.T) map[string]any {
 	t.Helper()
-	reqs := s.requestsTo(http.MethodPost, "/search")
+	reqs := s.RequestsTo(http.MethodPost, "/search")
 	if len(reqs) == 0 {
 		t.Fatal("no search request reached the stand-in")
 	}
@@ -1129,7 +1156,7 @@ func (s *standIn) lastSearch(t *testing.T) map[string]any {
 	return body
 }
 
-func (s *standIn) storedDocIDs(uid string) []string {
+func (s *Server) StoredDocIDs(uid string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	idx, ok := s.indexes[uid]
@@ -1139,7 +1166,7 @@ func (s *standIn) storedDocIDs(uid string) []string {
 	return slices.Clone(idx.order)
 }
 
-func (s *standIn) setting(uid, name string) json.RawMessage {
+func (s *Server) Setting(uid, name string) json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if idx, ok := s.indexes[uid]; ok {
@@ -1148,7 +1175,7 @@ func (s *standIn) setting(uid, name string) json.RawMessage {
 	return nil
 }
 
-func (s *standIn) indexNames() []string {
+func (s *Server) IndexNames() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
@@ -1159,7 +1186,7 @@ func (s *standIn) indexNames() []string {
 	return out
 }
 
-func (s *standIn) minPollsPerTask() (minPolls int) {
+func (s *Server) MinPollsPerTask() (minPolls int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	minPolls = -1
@@ -1171,8 +1198,8 @@ func (s *standIn) minPollsPerTask() (minPolls int) {
 	return minPolls
 }
 
-// configure lets a test change the stand-in's behaviour.
-func (s *standIn) configure(f func(s *standIn)) {
+// Configure lets a test change the stand-in's behaviour.
+func (s *Server) Configure(f func(s *Server)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f(s)
