@@ -2,7 +2,9 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -131,4 +133,52 @@ func (c *pgxCollector) Collect(ch chan<- prometheus.Metric) {
 	n(c.emptyAcquires, float64(s.EmptyAcquireCount()))
 	n(c.waitSeconds, s.AcquireDuration().Seconds())
 	n(c.cancel, float64(s.CanceledAcquireCount()))
+}
+
+// Reindex rebuilds the search index from the database, then applies again
+// the index jobs enqueued since it began. The running nodes apply those to
+// the index that was live while the rebuild ran, which the switch drops:
+// without this second pass a change made during a rebuild would be missing
+// from the new index until it changed again.
+func (h *Hub) Reindex(ctx context.Context, progress func(typ string, done int)) (map[string]int, int, error) {
+	var mark int64
+	if err := h.DB.R.QueryRowContext(ctx, "SELECT COALESCE(max(id), 0) FROM river_job").Scan(&mark); err != nil {
+		return nil, 0, fmt.Errorf("reindex: %w", err)
+	}
+	counts, err := h.Indexer.Rebuild(ctx, progress)
+	if err != nil {
+		return nil, 0, err
+	}
+	args := "args::text"
+	if h.DB.Engine() == store.SQLite {
+		args = "json(args)"
+	}
+	rows, err := h.DB.R.QueryContext(ctx, "SELECT "+args+" FROM river_job WHERE kind = ? AND id > ? ORDER BY id", search.IndexJob{}.Kind(), mark)
+	if err != nil {
+		return counts, 0, fmt.Errorf("reindex: changes made meanwhile: %w", err)
+	}
+	seen := map[search.IndexJob]bool{}
+	var again []search.IndexJob
+	for rows.Next() {
+		var raw string
+		var j search.IndexJob
+		if err := rows.Scan(&raw); err != nil {
+			rows.Close()
+			return counts, 0, err
+		}
+		if json.Unmarshal([]byte(raw), &j) == nil && !seen[j] {
+			seen[j] = true
+			again = append(again, j)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return counts, 0, err
+	}
+	for _, j := range again {
+		if err := h.Indexer.Apply(ctx, j); err != nil {
+			return counts, 0, err
+		}
+	}
+	return counts, len(again), nil
 }

@@ -371,7 +371,7 @@ func reindex(ctx context.Context, args []string, e env) error {
 	}
 	defer h.Close()
 	start := time.Now()
-	counts, err := h.Indexer.Rebuild(ctx, func(typ string, done int) {
+	counts, again, err := h.Reindex(ctx, func(typ string, done int) {
 		fmt.Fprintf(e.stderr, "\rindexing %-12s %8d", typ, done)
 	})
 	fmt.Fprintln(e.stderr)
@@ -389,6 +389,9 @@ func reindex(ctx context.Context, args []string, e env) error {
 		}
 	}
 	fmt.Fprintln(e.stdout)
+	if again > 0 {
+		fmt.Fprintf(e.stdout, "then applied again %d changes made while it ran\n", again)
+	}
 	return nil
 }
 
