@@ -217,6 +217,9 @@ func TestTwoNodesAsOneHub(t *testing.T) {
 			t.Fatalf("%s /readyz = %d %s", n.base, code, body)
 		}
 	}
+	if code, body, _ := b.get(t, "/metrics"); code != 200 || !strings.Contains(body, "collectif_db_pool_acquires_total") || !strings.Contains(body, `go_sql_open_connections{db_name="writer"}`) {
+		t.Fatalf("/metrics on PostgreSQL lacks the pool figures (%d)", code)
+	}
 	if r := tool.run(t, "", "migrate"); r.code != 0 || !strings.Contains(r.stdout, "nothing to apply") {
 		t.Fatalf("migrations not all applied once: %s%s", r.stdout, r.stderr)
 	}
