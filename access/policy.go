@@ -23,15 +23,16 @@ const (
 	EditContent       Action = "content.edit" // edit or delete a post or resource
 	ModerateContent   Action = "content.moderate"
 	ManageEvents      Action = "event.manage"
-	DeclareUsage      Action = "catalog.declare_usage"
-	ModerateCatalog   Action = "catalog.moderate"
+	DeclareUsage      Action = "catalog.declare_usage" // declare, edit or withdraw an organization's usage
+	ModerateCatalog   Action = "catalog.moderate"      // hide, restore or remove a usage declaration
+	ManageCatalog     Action = "catalog.manage"        // software entries, providers, pooled instances, imports
 	AdministerHub     Action = "hub.administer" // instance settings, federation blocks, organizations
 )
 
 // Actions lists every action, for tests and documentation.
 var Actions = []Action{ViewCollective, CreateCollective, EditCollective, RequestMembership, DecideMembership,
 	ChangeRole, ViewDirectory, CreateGroup, ViewGroup, JoinGroup, DecideGroupJoin, PostInGroup, PostResource,
-	EditContent, ModerateContent, ManageEvents, DeclareUsage, ModerateCatalog, AdministerHub}
+	EditContent, ModerateContent, ManageEvents, DeclareUsage, ModerateCatalog, ManageCatalog, AdministerHub}
 
 // Subject is what an action is about, as far as the rules care: the
 // principal's standing in the collective and the working group concerned.
@@ -53,6 +54,9 @@ type Subject struct {
 	GroupJoin       model.JoinPolicy
 	// Author: the principal wrote the content the action is about.
 	Author bool
+	// OwnOrganization: the organization the action is about is the
+	// principal's own (the organization of their account).
+	OwnOrganization bool
 }
 
 func (s Subject) manager() bool { return s.Role == model.RoleOwner || s.Role == model.RoleAdmin }
@@ -74,7 +78,7 @@ func Can(p Principal, a Action, s Subject) bool {
 	switch a {
 	case ViewCollective:
 		return true
-	case CreateCollective, AdministerHub:
+	case CreateCollective, AdministerHub, ManageCatalog:
 		return false
 	case EditCollective, DecideMembership, CreateGroup, ManageEvents, ModerateCatalog:
 		return s.manager()
@@ -119,7 +123,9 @@ func Can(p Principal, a Action, s Subject) bool {
 	case ModerateContent:
 		return s.moderator() || s.GroupModerator
 	case DeclareUsage:
-		return s.member() && s.Role != model.RolePartner
+		// An organization's usage is declared by its own people, whatever
+		// their collectives.
+		return logged && s.OwnOrganization
 	}
 	return false
 }
