@@ -2,9 +2,9 @@ package catalog_test
 
 import (
 	"bytes"
-	"regexp"
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"collectif/account"
+	"collectif/catalog"
 	"collectif/collective"
 	"collectif/config"
 	"collectif/demo"
@@ -54,6 +55,7 @@ type Hub struct {
 	Collectives *collective.Service
 	Discussions *discussion.Service
 	Resources   *resource.Service
+	Catalog     *catalog.Service
 	Directory   *directory.Service
 	Search      search.Index
 	Indexer     *indexer.Indexer
@@ -192,7 +194,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	h.Collectives = collective.New(h.DB)
 	h.Collectives.SetQueue(h.Queue)
 	h.Resources.SetQueue(h.Queue)
-	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources())...)
+	h.Catalog = catalog.New(catalog.Deps{DB: h.DB, Territory: ref, Queue: h.Queue, Logger: log})
+	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources(),
+		h.Catalog.IndexSources())...)
 
 	fe, err := frontend.New()
 	if err != nil {
@@ -210,6 +214,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Directory:      h.Directory,
 		Discussions:    h.Discussions,
 		Resources:      h.Resources,
+		Catalog:        h.Catalog,
 		UploadLimit:    h.Resources.UploadBodyLimit(),
 		TrustedProxies: cfg.TrustedProxies,
 		KV:             h.KV,
@@ -355,5 +360,5 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 // DemoDeps are the services `collectif demo` fills.
 func (h *Hub) DemoDeps() demo.Deps {
 	return demo.Deps{Accounts: h.Accounts, Collectives: h.Collectives, Directory: h.Directory,
-		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}}
+		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}, Catalog: h.Catalog}
 }

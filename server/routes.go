@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	s.searchRoutes()
 	s.discussionRoutes()
 	s.resourceRoutes()
+	s.catalogRoutes()
 }
 
 // pageData is what every page template gets.

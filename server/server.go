@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"collectif/account"
+	"collectif/catalog"
 	"collectif/collective"
 	"collectif/directory"
 	"collectif/discussion"
@@ -40,6 +41,7 @@ type Deps struct {
 	Discussions *discussion.Service
 	Finder      *finder.Service // nil: no search page
 	Resources   *resource.Service
+	Catalog     *catalog.Service // nil: no catalog pages
 	// KV holds sessions and rate-limit counters (Redis or in process).
 	KV kv.Backend
 	// OpenID is the relying party of the configured providers (may have none).

@@ -38,6 +38,8 @@ Commandes:
   migrate    apply pending database migrations and print them
   demo       load demonstration data (real collectivities, fictitious people); idempotent
   reindex    rebuild the search index from the database
+  catalog    catalog import FILE...: import software entries into the catalog, idempotently
+               (formats: the SILL export sill.json, or a collectif-catalog JSON file)
   backup     backup DIR: copy the embedded database, uploads and mail while the server runs
   admin      administration tasks:
                admin create-user --email E --name N --password-stdin [--admin]
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = reindex(ctx, rest, e)
 	case "backup":
 		err = backupCmd(ctx, rest, e)
+	case "catalog":
+		err = catalogCmd(ctx, rest, e)
 	default:
 		fmt.Fprintf(e.stderr, "collectif: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -380,7 +384,7 @@ func reindex(ctx context.Context, args []string, e env) error {
 		total += n
 	}
 	fmt.Fprintf(e.stdout, "reindexed %d documents in %s on %s:", total, time.Since(start).Round(time.Millisecond), h.Search.Name())
-	for _, t := range []string{"collective", "group", "member", "topic", "reply", "resource"} {
+	for _, t := range []string{"collective", "group", "member", "topic", "reply", "resource", "software", "usage"} {
 		if n, ok := counts[t]; ok {
 			fmt.Fprintf(e.stdout, " %s %d,", t, n)
 		}
