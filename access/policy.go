@@ -26,7 +26,7 @@ const (
 	DeclareUsage      Action = "catalog.declare_usage" // declare, edit or withdraw an organization's usage
 	ModerateCatalog   Action = "catalog.moderate"      // hide, restore or remove a usage declaration
 	ManageCatalog     Action = "catalog.manage"        // software entries, providers, pooled instances, imports
-	AdministerHub     Action = "hub.administer" // instance settings, federation blocks, organizations
+	AdministerHub     Action = "hub.administer"        // instance settings, federation blocks, organizations
 )
 
 // Actions lists every action, for tests and documentation.

@@ -427,7 +427,7 @@ func (s *Service) importOurs(ctx context.Context, f NamedFile) (*ImportReport, e
 }
 
 // upsertOurs writes one entry of our file. An entry of the SILL (sill_id)
-// only gets its categories, replaced products and Wikidata ID, so that
+// only gets its slug, categories, replaced products and Wikidata ID, so that
 // re-importing the SILL and this file in any order converges.
 func (s *Service) upsertOurs(ctx context.Context, tx bun.Tx, e ourSoftware, rep *ImportReport) (string, error) {
 	var cur model.Software
@@ -455,7 +455,9 @@ func (s *Service) upsertOurs(ctx context.Context, tx bun.Tx, e ourSoftware, rep 
 		want.Name, want.NameNorm, want.Summary, want.Description = name, territory.Normalize(name), strings.TrimSpace(e.Summary), strings.TrimSpace(e.Description)
 		want.Website, want.Repository, want.LogoURL, want.Licence, want.ComptoirID = e.Website, e.Repository, e.Logo, strings.TrimSpace(e.Licence), e.Comptoir
 	}
-	want.WikidataID = e.Wikidata
+	// The slug is ours to choose: the SILL's derives from a name that
+	// may change, so this file's names the page.
+	want.Slug, want.WikidataID = e.Slug, e.Wikidata
 	cats, reps, err := s.facets(ctx, tx, want.ID)
 	if err != nil {
 		return "", err
