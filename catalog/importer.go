@@ -250,67 +250,72 @@ func (s *Service) importSILL(ctx context.Context, f NamedFile) (*ImportReport, e
 	}
 	rep := &ImportReport{Format: "sill.json"}
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// One read of what is there, then one insert per hundred new
+		// entries: an import is a handful of round trips, not one per row.
+		var cur []model.Software
+		if err := tx.NewSelect().Model(&cur).Scan(ctx); err != nil {
+			return err
+		}
+		bySILL := map[string]model.Software{}
+		taken := map[string]bool{}
+		for _, c := range cur {
+			taken[c.Slug] = true
+			if c.SILLID != "" {
+				bySILL[c.SILLID] = c
+			}
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		var fresh []model.Software
 		for _, e := range entries {
-			if err := s.upsertSILL(ctx, tx, e, rep); err != nil {
+			c, ok := bySILL[e.SILLID]
+			if !ok {
+				e.ID, e.CreatedAt, e.UpdatedAt = model.NewID(), now, now
+				e.Slug = Slugify(e.Name)
+				if e.Slug == "" {
+					e.Slug = "logiciel"
+				}
+				if taken[e.Slug] {
+					e.Slug += "-" + e.SILLID
+				}
+				taken[e.Slug] = true
+				fresh = append(fresh, e)
+				continue
+			}
+			if c.Name == e.Name && c.Summary == e.Summary && c.Description == e.Description && c.Function == e.Function &&
+				c.Licence == e.Licence && c.Website == e.Website && c.Repository == e.Repository && c.LogoURL == e.LogoURL &&
+				c.SILLStatus == e.SILLStatus && c.ComptoirID == e.ComptoirID {
+				rep.Unchanged++
+				continue
+			}
+			c.Name, c.NameNorm, c.Summary, c.Description, c.Function = e.Name, e.NameNorm, e.Summary, e.Description, e.Function
+			c.Licence, c.Website, c.Repository, c.LogoURL, c.SILLStatus, c.ComptoirID = e.Licence, e.Website, e.Repository, e.LogoURL, e.SILLStatus, e.ComptoirID
+			c.UpdatedAt = now
+			if _, err := tx.NewUpdate().Model(&c).WherePK().Exec(ctx); err != nil {
+				return err
+			}
+			rep.Updated++
+			if err := s.index(ctx, tx, DocSoftware, c.ID); err != nil {
 				return err
 			}
 		}
+		for i := 0; i < len(fresh); i += 100 {
+			chunk := fresh[i:min(i+100, len(fresh))]
+			if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+				if store.IsUniqueViolation(err) {
+					return fault.Field("file", "%s : un nom court de logiciel est déjà pris ; renommez l'entrée dans le catalogue", f.Name)
+				}
+				return err
+			}
+			for _, e := range chunk {
+				if err := s.index(ctx, tx, DocSoftware, e.ID); err != nil {
+					return err
+				}
+			}
+		}
+		rep.Created = len(fresh)
 		return nil
 	})
 	return rep, err
-}
-
-// upsertSILL writes one SILL entry, keyed by its SILL ID; the fields our
-// own file sets (categories, replaces, Wikidata) are left alone.
-func (s *Service) upsertSILL(ctx context.Context, tx bun.Tx, e model.Software, rep *ImportReport) error {
-	var cur model.Software
-	err := tx.NewSelect().Model(&cur).Where("sill_id = ?", e.SILLID).Scan(ctx)
-	now := s.now().UTC().Truncate(time.Microsecond)
-	switch {
-	case err == nil:
-		if cur.Name == e.Name && cur.Summary == e.Summary && cur.Description == e.Description && cur.Function == e.Function &&
-			cur.Licence == e.Licence && cur.Website == e.Website && cur.Repository == e.Repository && cur.LogoURL == e.LogoURL &&
-			cur.SILLStatus == e.SILLStatus && cur.ComptoirID == e.ComptoirID {
-			rep.Unchanged++
-			return nil
-		}
-		cur.Name, cur.NameNorm, cur.Summary, cur.Description, cur.Function = e.Name, e.NameNorm, e.Summary, e.Description, e.Function
-		cur.Licence, cur.Website, cur.Repository, cur.LogoURL, cur.SILLStatus, cur.ComptoirID = e.Licence, e.Website, e.Repository, e.LogoURL, e.SILLStatus, e.ComptoirID
-		cur.UpdatedAt = now
-		if _, err := tx.NewUpdate().Model(&cur).WherePK().Exec(ctx); err != nil {
-			return err
-		}
-		rep.Updated++
-		return s.index(ctx, tx, DocSoftware, cur.ID)
-	case !errors.Is(store.NotFound(err), store.ErrNotFound):
-		return err
-	}
-	e.ID, e.CreatedAt, e.UpdatedAt = model.NewID(), now, now
-	if e.Slug, err = freeSlug(ctx, tx, Slugify(e.Name), e.SILLID); err != nil {
-		return err
-	}
-	if _, err := tx.NewInsert().Model(&e).Exec(ctx); err != nil {
-		return err
-	}
-	rep.Created++
-	return s.index(ctx, tx, DocSoftware, e.ID)
-}
-
-// freeSlug returns base, or base-<suffix> when base is taken.
-func freeSlug(ctx context.Context, tx bun.IDB, base, suffix string) (string, error) {
-	if base == "" {
-		base = "logiciel"
-	}
-	for _, cand := range []string{base, base + "-" + suffix} {
-		n, err := tx.NewSelect().Model((*model.Software)(nil)).Where("slug = ?", cand).Count(ctx)
-		if err != nil {
-			return "", err
-		}
-		if n == 0 {
-			return cand, nil
-		}
-	}
-	return "", fault.Field("file", "le nom court %q est déjà pris", base)
 }
 
 func (s *Service) importOurs(ctx context.Context, f NamedFile) (*ImportReport, error) {

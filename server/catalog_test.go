@@ -27,9 +27,10 @@ import (
 // catalogRig is a hub's web server with the catalog imported, and two
 // collectivities with a member each.
 type catalogRig struct {
-	t                    *testing.T
 	db                   *store.DB
 	svc                  *catalog.Service
+	accounts             *account.Service
+	dir                  *directory.Service
 	base                 string
 	echirolles, grenoble *model.Organization
 }
@@ -63,7 +64,7 @@ func newCatalogRig(t testing.TB, db *store.DB) *catalogRig {
 	srv := server.New(server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts, Directory: dir, Catalog: svc})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	r := &catalogRig{db: db, svc: svc, base: base.String()}
+	r := &catalogRig{db: db, svc: svc, accounts: accounts, dir: dir, base: base.String()}
 	if r.echirolles, err = dir.Ensure(ctx, "213801517"); err != nil {
 		t.Fatal(err)
 	}
