@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"collectif/access"
 	"collectif/catalog"
 	"collectif/collective"
@@ -355,6 +357,30 @@ func TestCSVHasNoPersonalData(t *testing.T) {
 		}
 		if m := emailRE.FindString(out); m != "" {
 			t.Errorf("the CSV export contains an e-mail address: %q", m)
+		}
+	})
+}
+
+func TestForgetAccountKeepsTheOrganizationsDeclaration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		u, err := w.svc.Declare(ctx, w.alix, catalog.UsageInput{Software: "sogo", Hosting: "in_house", ContactID: w.alix.AccountID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp, err := catalog.ExportAccount(ctx, db.R, w.alix.AccountID)
+		if err != nil || len(exp) != 1 || !exp[0].Declared || !exp[0].Contact || exp[0].Software != "SOGo" {
+			t.Fatalf("export: %+v %v", exp, err)
+		}
+		if err := db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return w.svc.ForgetAccount(ctx, tx, w.alix.AccountID, false)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.svc.Usage(ctx, w.admin, u.ID)
+		if err != nil || got.ContactID != "" || got.DeclaredBy != "" {
+			t.Fatalf("after forgetting Alix: %+v %v", got, err)
 		}
 	})
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/uptrace/bun"
 
 	"collectif/account"
 	"collectif/catalog"
@@ -180,6 +181,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 			Name:   "resources",
 			Forget: h.Resources.ForgetAccount,
 			Export: func(ctx context.Context, id string) (any, error) { return resource.ExportAccount(ctx, h.DB.R, id) },
+		}, {
+			Name: "software_usages",
+			Forget: func(ctx context.Context, tx bun.Tx, id string, keep bool) error {
+				return h.Catalog.ForgetAccount(ctx, tx, id, keep)
+			},
+			Export: func(ctx context.Context, id string) (any, error) { return catalog.ExportAccount(ctx, h.DB.R, id) },
 		}}})
 	file, err := readFile(cfg.ConfigFile)
 	if err != nil {
