@@ -248,3 +248,53 @@ func TestCatalogAPIAndOpenData(t *testing.T) {
 		}
 	})
 }
+
+func TestCatalogModerationPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newCatalogRig(t, db)
+		ctx := context.Background()
+		cs := collective.New(db)
+		if _, err := cs.Create(ctx, access.System(), collective.NewCollective{Slug: "alpes", Name: "Alpes", Scope: model.ScopeRegional}); err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]string{}
+		for _, email := range []string{"alix@echirolles.example", "chloe@grenoble.example"} {
+			a, err := r.accounts.ByEmail(ctx, email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[email] = a.ID
+		}
+		cs.Join(ctx, access.System(), "alpes", ids["alix@echirolles.example"], model.RoleAdmin)
+		cs.Join(ctx, access.System(), "alpes", ids["chloe@grenoble.example"], model.RoleMember)
+		u, err := r.svc.Declare(ctx, access.Account(ids["chloe@grenoble.example"], false), catalog.UsageInput{Software: "peertube", Hosting: "pooled", Testimonial: "Publicité déguisée"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chloe := newBrowser(t)
+		chloe.login(r.base, "chloe@grenoble.example", "un mot de passe long")
+		if p := chloe.get(r.base + "/declarations/" + u.ID + "/moderer"); p.status != 403 {
+			t.Fatalf("a member opens moderation: %d", p.status)
+		}
+		alix := newBrowser(t)
+		alix.login(r.base, "alix@echirolles.example", "un mot de passe long")
+		form := alix.get(r.base + "/declarations/" + u.ID + "/moderer")
+		if form.status != 200 {
+			t.Fatalf("moderation page for the collective's admin: %d", form.status)
+		}
+		p := alix.post(r.base+"/declarations/"+u.ID+"/moderer", url.Values{"_csrf": {form.csrf(t)}, "action": {"hide"}})
+		if p.status != 422 || !strings.Contains(p.body, `id="reason-error"`) {
+			t.Fatalf("hide without a reason: %d\n%s", p.status, p.body)
+		}
+		p = alix.post(r.base+"/declarations/"+u.ID+"/moderer", url.Values{"_csrf": {form.csrf(t)}, "action": {"hide"}, "reason": {"publicité"}})
+		if p.status != 200 || !strings.Contains(p.body, "est masquée") {
+			t.Fatalf("hide: %d\n%s", p.status, p.body)
+		}
+		if p = newBrowser(t).get(r.base + "/logiciels/peertube"); strings.Contains(p.body, "Publicité déguisée") || strings.Contains(p.body, "Grenoble") {
+			t.Fatal("a visitor still sees the hidden declaration")
+		}
+		if p = chloe.get(r.base + "/organisations/" + r.grenoble.ID); !strings.Contains(p.body, "masquée par la modération : publicité") {
+			t.Fatalf("Grenoble does not see why its declaration is hidden:\n%s", p.body)
+		}
+	})
+}
