@@ -23,9 +23,10 @@ const (
 	EditContent       Action = "content.edit" // edit or delete a post or resource
 	ModerateContent   Action = "content.moderate"
 	ManageEvents      Action = "event.manage"
-	DeclareUsage      Action = "catalog.declare_usage"
-	ModerateCatalog   Action = "catalog.moderate"
-	AdministerHub     Action = "hub.administer" // instance settings, federation blocks, organizations
+	DeclareUsage      Action = "catalog.declare_usage" // declare, edit or withdraw an organization's usage
+	ModerateCatalog   Action = "catalog.moderate"      // hide, restore or remove a usage declaration
+	ManageCatalog     Action = "catalog.manage"        // software entries, providers, pooled instances, imports
+	AdministerHub     Action = "hub.administer"        // instance settings, federation blocks, organizations
 )
 
 // ViewDeliveries: the outgoing federation deliveries and the remote hosts'
@@ -35,7 +36,7 @@ const ViewDeliveries Action = "federation.view_deliveries"
 // Actions lists every action, for tests and documentation.
 var Actions = []Action{ViewCollective, CreateCollective, EditCollective, RequestMembership, DecideMembership,
 	ChangeRole, ViewDirectory, CreateGroup, ViewGroup, JoinGroup, DecideGroupJoin, PostInGroup, PostResource,
-	EditContent, ModerateContent, ManageEvents, DeclareUsage, ModerateCatalog, AdministerHub,
+	EditContent, ModerateContent, ManageEvents, DeclareUsage, ModerateCatalog, ManageCatalog, AdministerHub,
 	ViewDeliveries}
 
 // Subject is what an action is about, as far as the rules care: the
@@ -58,6 +59,9 @@ type Subject struct {
 	GroupJoin       model.JoinPolicy
 	// Author: the principal wrote the content the action is about.
 	Author bool
+	// OwnOrganization: the organization the action is about is the
+	// principal's own (the organization of their account).
+	OwnOrganization bool
 }
 
 func (s Subject) manager() bool { return s.Role == model.RoleOwner || s.Role == model.RoleAdmin }
@@ -79,7 +83,7 @@ func Can(p Principal, a Action, s Subject) bool {
 	switch a {
 	case ViewCollective:
 		return true
-	case CreateCollective, AdministerHub, ViewDeliveries:
+	case CreateCollective, AdministerHub, ManageCatalog, ViewDeliveries:
 		return false
 	case EditCollective, DecideMembership, CreateGroup, ManageEvents, ModerateCatalog:
 		return s.manager()
@@ -124,7 +128,9 @@ func Can(p Principal, a Action, s Subject) bool {
 	case ModerateContent:
 		return s.moderator() || s.GroupModerator
 	case DeclareUsage:
-		return s.member() && s.Role != model.RolePartner
+		// An organization's usage is declared by its own people, whatever
+		// their collectives.
+		return logged && s.OwnOrganization
 	}
 	return false
 }

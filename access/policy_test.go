@@ -48,7 +48,8 @@ func TestPolicyEveryRoleEveryAction(t *testing.T) {
 		access.EditContent:       {"moderator", "admin", "owner", "instance admin"},
 		access.ModerateContent:   {"moderator", "admin", "owner", "instance admin"},
 		access.ManageEvents:      {"admin", "owner", "instance admin"},
-		access.DeclareUsage:      {"member", "moderator", "admin", "owner", "instance admin"},
+		access.DeclareUsage:      {"instance admin"}, // the rows' organization is not theirs
+		access.ManageCatalog:     {"instance admin"},
 		access.ModerateCatalog:   {"admin", "owner", "instance admin"},
 		access.AdministerHub:     {"instance admin"},
 		access.ViewDeliveries:    {"instance admin"},
@@ -100,7 +101,12 @@ func TestPolicyGroupsAndAuthorship(t *testing.T) {
 		{"author edits their post", acct, access.EditContent, access.Subject{Role: model.RoleMember, Author: true}, true},
 		{"banned author cannot edit", acct, access.EditContent, access.Subject{Role: model.RoleMember, Author: true, Banned: true}, false},
 		{"group moderator moderates", acct, access.ModerateContent, access.Subject{Role: model.RoleMember, GroupModerator: true}, true},
-		{"partners do not declare usage", acct, access.DeclareUsage, access.Subject{Role: model.RolePartner}, false},
+		{"a member declares for their own organization", acct, access.DeclareUsage, access.Subject{OwnOrganization: true}, true},
+		{"a collective admin cannot declare for another organization", acct, access.DeclareUsage, access.Subject{Role: model.RoleOwner}, false},
+		{"a visitor cannot declare", access.Anonymous(), access.DeclareUsage, access.Subject{OwnOrganization: true}, false},
+		{"a collective admin moderates declarations", acct, access.ModerateCatalog, access.Subject{Role: model.RoleAdmin}, true},
+		{"a moderator of content does not moderate the catalog", acct, access.ModerateCatalog, access.Subject{Role: model.RoleModerator}, false},
+		{"only site admins manage software entries", acct, access.ManageCatalog, access.Subject{Role: model.RoleOwner}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

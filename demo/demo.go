@@ -16,6 +16,7 @@ import (
 
 	"collectif/access"
 	"collectif/account"
+	"collectif/catalog"
 	"collectif/collective"
 	"collectif/directory"
 	"collectif/fault"
@@ -29,17 +30,21 @@ type Deps struct {
 	Directory   *directory.Service
 	// Content, when set, adds discussions and resources.
 	Content *ContentDeps
+	// Catalog, when set, imports the embedded catalog and adds the
+	// organizations' usage declarations.
+	Catalog *catalog.Service
 }
 
 // Report counts what a load created or found.
 type Report struct {
 	Collectives, Groups, Organizations, People, Memberships int
 	Topics, Replies, Resources                              int // added by this run
+	Software, Usages                                        int // catalog entries, declarations written
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("%d collectives, %d working groups, %d organizations, %d people, %d memberships; added %d topics, %d replies, %d resources",
-		r.Collectives, r.Groups, r.Organizations, r.People, r.Memberships, r.Topics, r.Replies, r.Resources)
+	return fmt.Sprintf("%d collectives, %d working groups, %d organizations, %d people, %d memberships; added %d topics, %d replies, %d resources; %d catalog entries, %d usage declarations",
+		r.Collectives, r.Groups, r.Organizations, r.People, r.Memberships, r.Topics, r.Replies, r.Resources, r.Software, r.Usages)
 }
 
 type person struct {
@@ -211,6 +216,11 @@ func Load(ctx context.Context, d Deps) (Report, error) {
 	}
 	if d.Content != nil {
 		if err := LoadContent(ctx, d, *d.Content, &r); err != nil {
+			return r, err
+		}
+	}
+	if d.Catalog != nil {
+		if err := LoadCatalog(ctx, d, &r); err != nil {
 			return r, err
 		}
 	}

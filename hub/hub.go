@@ -24,6 +24,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"collectif/account"
+	"collectif/catalog"
 	"collectif/collective"
 	"collectif/config"
 	"collectif/demo"
@@ -59,6 +60,7 @@ type Hub struct {
 	Collectives *collective.Service
 	Discussions *discussion.Service
 	Resources   *resource.Service
+	Catalog     *catalog.Service
 	Directory   *directory.Service
 	Search      search.Index
 	Indexer     *indexer.Indexer
@@ -207,6 +209,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 			Name:   "resources",
 			Forget: h.Resources.ForgetAccount,
 			Export: func(ctx context.Context, id string) (any, error) { return resource.ExportAccount(ctx, h.DB.R, id) },
+		}, {
+			Name: "software_usages",
+			Forget: func(ctx context.Context, tx bun.Tx, id string, keep bool) error {
+				return h.Catalog.ForgetAccount(ctx, tx, id, keep)
+			},
+			Export: func(ctx context.Context, id string) (any, error) { return catalog.ExportAccount(ctx, h.DB.R, id) },
 		}}})
 	file, err := readFile(cfg.ConfigFile)
 	if err != nil {
@@ -223,7 +231,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	h.Collectives.SetQueue(h.Queue)
 	h.Resources.SetQueue(h.Queue)
 	h.Delivery.SetQueue(h.Queue)
-	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources())...)
+	h.Catalog = catalog.New(catalog.Deps{DB: h.DB, Territory: ref, Queue: h.Queue, Logger: log})
+	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources(),
+		h.Catalog.IndexSources())...)
 
 	fe, err := frontend.New()
 	if err != nil {
@@ -244,6 +254,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Discussions:    h.Discussions,
 		Resources:      h.Resources,
 		Federation:     h.Federation,
+		Catalog:        h.Catalog,
 		UploadLimit:    h.Resources.UploadBodyLimit(),
 		TrustedProxies: cfg.TrustedProxies,
 		KV:             h.KV,
@@ -430,7 +441,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 // DemoDeps are the services `collectif demo` fills.
 func (h *Hub) DemoDeps() demo.Deps {
 	return demo.Deps{Accounts: h.Accounts, Collectives: h.Collectives, Directory: h.Directory,
-		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}}
+		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}, Catalog: h.Catalog}
 }
 
 // buildVersion is the module version the binary was built from, for

@@ -41,8 +41,23 @@ func TestDemoPagesRender(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep, err := demo.Load(ctx, h.DemoDeps())
-			if err != nil || rep.Topics == 0 || rep.Resources == 0 {
+			if err != nil || rep.Topics == 0 || rep.Resources == 0 || rep.Usages == 0 {
 				t.Fatalf("demo: %v %v", rep, err)
+			}
+			figures, err := h.Catalog.NetworkFigures(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The demo is idempotent: a second load writes no new declaration.
+			if _, err := demo.Load(ctx, h.DemoDeps()); err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := h.Catalog.NetworkFigures(ctx); again != figures {
+				t.Fatalf("figures after a second demo load: %+v, before %+v", again, figures)
+			}
+			echirolles, err := h.Directory.Ensure(ctx, "213801517")
+			if err != nil {
+				t.Fatal(err)
 			}
 			a, err := h.Accounts.CreateLocal(ctx, access.System(), account.NewLocal{Email: "membre@alpes.example", Name: "Membre Démo", Password: "un mot de passe long"})
 			if err != nil {
@@ -70,13 +85,19 @@ func TestDemoPagesRender(t *testing.T) {
 				return resp.StatusCode, string(b)
 			}
 			pages := map[string]string{
-				"/":                         "Collectif des collectivités libres des Alpes",
-				"/c/alpes":                  "Retour d&#39;expérience : 600 postes sous Linux",
-				"/c/national":               "Modèle de CCTP",
-				"/c/alpes/g/poste-linux":    "Migration du poste de travail sous Linux",
-				"/c/alpes/resources":        "Recette de déploiement des postes Debian",
-				"/search?q=visioconference": "Visioconférence",
-				"/login":                    "Adresse e-mail",
+				"/":                               "Collectif des collectivités libres des Alpes",
+				"/c/alpes":                        "Retour d&#39;expérience : 600 postes sous Linux",
+				"/c/national":                     "Modèle de CCTP",
+				"/c/alpes/g/poste-linux":          "Migration du poste de travail sous Linux",
+				"/c/alpes/resources":              "Recette de déploiement des postes Debian",
+				"/search?q=visioconference":       "Visioconférence",
+				"/login":                          "Adresse e-mail",
+				"/logiciels":                      "Polotno Studio",
+				"/logiciels?q=Canva":              "Polotno Studio",
+				"/logiciels/bigbluebutton":        "Échirolles",
+				"/c/alpes/logiciels":              "Maarch Courrier",
+				"/organisations/" + echirolles.ID: "360\u202f000\u00a0€",
+				"/search?q=Canva":                 "Polotno Studio",
 			}
 			check := func(who string) {
 				for path, want := range pages {
@@ -87,9 +108,11 @@ func TestDemoPagesRender(t *testing.T) {
 				}
 			}
 			// Index jobs run in the workers: wait for the search to catch up.
-			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-				if _, body := get("/api/v1/search?q=visioconference"); !strings.Contains(body, `"total":0`) {
-					break
+			for _, q := range []string{"visioconference", "Canva"} {
+				for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+					if _, body := get("/api/v1/search?q=" + q); !strings.Contains(body, `"total":0`) {
+						break
+					}
 				}
 			}
 			check("visitor")

@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	s.discussionRoutes()
 	s.resourceRoutes()
 	s.deliveryRoutes()
+	s.catalogRoutes()
 }
 
 // pageData is what every page template gets.

@@ -13,11 +13,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"collectif/account"
+	"collectif/catalog"
 	"collectif/collective"
 	"collectif/directory"
 	"collectif/discussion"
-	"collectif/federation/delivery"
 	"collectif/federation"
+	"collectif/federation/delivery"
 	"collectif/finder"
 	"collectif/frontend"
 	"collectif/kv"
@@ -44,6 +45,7 @@ type Deps struct {
 	Resources   *resource.Service
 	// Federation serves ActivityPub; nil: not federated.
 	Federation *federation.Service
+	Catalog    *catalog.Service // nil: no catalog pages
 	// KV holds sessions and rate-limit counters (Redis or in process).
 	KV kv.Backend
 	// OpenID is the relying party of the configured providers (may have none).

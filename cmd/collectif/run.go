@@ -41,6 +41,8 @@ Commandes:
   migrate    apply pending database migrations and print them
   demo       load demonstration data (real collectivities, fictitious people); idempotent
   reindex    rebuild the search index from the database
+  catalog    catalog import FILE...: import software entries into the catalog, idempotently
+               (formats: the SILL export sill.json, or a collectif-catalog JSON file)
   backup     backup DIR: copy the embedded database, uploads and mail while the server runs
   migrate-data --to postgres://… [--replace]: copy the embedded database to PostgreSQL
   admin      administration tasks:
@@ -86,6 +88,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = backupCmd(ctx, rest, e)
 	case "migrate-data":
 		err = migrateData(ctx, rest, e)
+	case "catalog":
+		err = catalogCmd(ctx, rest, e)
 	default:
 		fmt.Fprintf(e.stderr, "collectif: unknown command %q\n\n%s", cmd, usage)
 		return 2
