@@ -135,6 +135,12 @@ type View struct {
 // URL is the event's public page.
 func (v *View) URL() string { return "/evenements/" + v.ID }
 
+// When says the event's dates and times in French, in Paris time.
+func (v *View) When() string { return When(v.StartsAt, v.EndsAt) }
+
+// Online reports whether the event can be followed from afar.
+func (v *View) Online() bool { return v.StreamURL != "" || v.ReplayURL != "" }
+
 // Coorganizers and PartnerList split the partners by role.
 func (v *View) Coorganizers() []model.EventPartner { return v.partners("coorganizer") }
 

@@ -2,8 +2,8 @@ package event_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -445,7 +445,7 @@ func TestICalendarAcrossDaylightSavingChange(t *testing.T) {
 		start := time.Date(2026, 10, 24, 9, 0, 0, 0, paris)
 		end := time.Date(2026, 10, 25, 17, 30, 0, 0, paris)
 		v, err := f.s.Create(f.ctx, access.System(), "alpes", event.Input{Title: "Rencontres annuelles, édition 2026 ; Échirolles",
-			Summary: "Deux jours\u00a0: conférences, ateliers et tables rondes autour du logiciel libre dans les collectivités territoriales françaises",
+			Summary:  "Deux jours\u00a0: conférences, ateliers et tables rondes autour du logiciel libre dans les collectivités territoriales françaises",
 			StartsAt: start, EndsAt: end, Venue: "La Rampe", Address: "15 avenue du 8 Mai 1945, Échirolles"})
 		if err != nil {
 			t.Fatal(err)

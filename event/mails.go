@@ -101,7 +101,9 @@ func (d *JobDeps) defaults() {
 // RegisterJobs registers the event jobs' handlers.
 func RegisterJobs(reg *jobs.Registry, d JobDeps) {
 	d.defaults()
-	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, a ConfirmationMail) error { return SendConfirmation(ctx, d, a.RegistrationID) })
+	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, a ConfirmationMail) error {
+		return SendConfirmation(ctx, d, a.RegistrationID)
+	})
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, a PromotedMail) error { return SendPromoted(ctx, d, a) })
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, a CancelledMail) error { return SendCancelled(ctx, d, a.EventID) })
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, _ ReminderTick) error {

@@ -30,9 +30,9 @@ type Attendee struct {
 
 // CategoryCount is how many attendees of a category are confirmed and waitlisted.
 type CategoryCount struct {
-	Category             Category
+	Category              Category
 	Confirmed, Waitlisted int
-	CheckedIn            int
+	CheckedIn             int
 }
 
 // Attendees is the organizers' list of an event's attendees.
@@ -232,3 +232,9 @@ func (s *Service) MatchOrganizations(ctx context.Context, q string, limit int) (
 		OrderExpr("population DESC, name").Limit(int64(limit)).Scan(ctx, &out)
 	return out, fault.Wrap("event.MatchOrganizations", err)
 }
+
+// CategoryLabel names the attendee's category in French.
+func (a Attendee) CategoryLabel() string { return CategoryLabel(a.Category) }
+
+// StatusLabel names the registration's status in French.
+func (a Attendee) StatusLabel() string { return StatusLabel(a.Status) }

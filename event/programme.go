@@ -2,6 +2,7 @@ package event
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -297,4 +298,18 @@ func (s *Service) programme(ctx context.Context, db bun.IDB, v *View) (*Programm
 		pr.Days[len(pr.Days)-1].Sessions = append(pr.Days[len(pr.Days)-1].Sessions, sv)
 	}
 	return pr, nil
+}
+
+// Hours says a session's times in Paris: "09h30 – 10h15".
+func (v SessionView) Hours() string {
+	loc := Paris()
+	return v.StartsAt.In(loc).Format("15h04") + " – " + v.EndsAt.In(loc).Format("15h04")
+}
+
+// When says the session's day and times in French.
+func (v SessionView) When() string { return When(v.StartsAt, v.EndsAt) }
+
+// Label names the day in French: "samedi 24 octobre 2026".
+func (d Day) Label() string {
+	return fmt.Sprintf("%s %d %s %d", weekdays[d.Date.Weekday()], d.Date.Day(), months[d.Date.Month()-1], d.Date.Year())
 }

@@ -26,6 +26,7 @@ import (
 	"collectif/demo"
 	"collectif/directory"
 	"collectif/discussion"
+	"collectif/event"
 	"collectif/finder"
 	"collectif/frontend"
 	"collectif/indexer"
@@ -54,6 +55,7 @@ type Hub struct {
 	Collectives *collective.Service
 	Discussions *discussion.Service
 	Resources   *resource.Service
+	Events      *event.Service
 	Directory   *directory.Service
 	Search      search.Index
 	Indexer     *indexer.Indexer
@@ -149,6 +151,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	reg := jobs.NewRegistry(log)
 	account.RegisterJobs(reg, account.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL})
 	discussion.RegisterJobs(reg, discussion.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL, Logger: log})
+	event.RegisterJobs(reg, event.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL, Retention: cfg.EventRetention, Logger: log})
 	h.Resources = resource.New(resource.Deps{DB: h.DB, Dir: filepath.Join(cfg.DataDir, "uploads"), Logger: log})
 	resource.RegisterJobs(reg, h.Resources)
 	// The index handler is registered now; the indexer it calls is built
@@ -158,8 +161,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	if opts.Workers {
 		workers = cfg.Workers
 	}
-	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers, Periodic: append(discussion.Periodic(),
-		jobs.Periodic{Every: resource.SweepEvery, Args: func() jobs.Args { return resource.SweepArgs{} }})}); err != nil {
+	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers, Periodic: append(append(discussion.Periodic(),
+		jobs.Periodic{Every: resource.SweepEvery, Args: func() jobs.Args { return resource.SweepArgs{} }}), event.Periodic()...)}); err != nil {
 		return nil, err
 	}
 
@@ -169,6 +172,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	}
 	h.Directory = directory.New(h.DB, ref)
 	h.Discussions = discussion.New(discussion.Deps{DB: h.DB, Queue: h.Queue, Logger: log})
+	h.Events = event.New(event.Deps{DB: h.DB, Queue: h.Queue, Logger: log})
 	h.Accounts = account.New(account.Deps{DB: h.DB, Queue: h.Queue, Logger: log, Directory: h.Directory,
 		Content: []account.ContentHook{{
 			Name:   "posts",
@@ -192,7 +196,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	h.Collectives = collective.New(h.DB)
 	h.Collectives.SetQueue(h.Queue)
 	h.Resources.SetQueue(h.Queue)
-	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources())...)
+	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources(), h.Events.IndexSources())...)
 
 	fe, err := frontend.New()
 	if err != nil {
@@ -210,6 +214,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Directory:      h.Directory,
 		Discussions:    h.Discussions,
 		Resources:      h.Resources,
+		Events:         h.Events,
 		UploadLimit:    h.Resources.UploadBodyLimit(),
 		TrustedProxies: cfg.TrustedProxies,
 		KV:             h.KV,

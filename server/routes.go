@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	s.searchRoutes()
 	s.discussionRoutes()
 	s.resourceRoutes()
+	s.eventRoutes()
 }
 
 // pageData is what every page template gets.

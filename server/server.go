@@ -16,6 +16,7 @@ import (
 	"collectif/collective"
 	"collectif/directory"
 	"collectif/discussion"
+	"collectif/event"
 	"collectif/finder"
 	"collectif/frontend"
 	"collectif/kv"
@@ -40,6 +41,7 @@ type Deps struct {
 	Discussions *discussion.Service
 	Finder      *finder.Service // nil: no search page
 	Resources   *resource.Service
+	Events      *event.Service // nil: no event pages
 	// KV holds sessions and rate-limit counters (Redis or in process).
 	KV kv.Backend
 	// OpenID is the relying party of the configured providers (may have none).
