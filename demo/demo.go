@@ -18,6 +18,7 @@ import (
 	"collectif/account"
 	"collectif/collective"
 	"collectif/directory"
+	"collectif/event"
 	"collectif/fault"
 	"collectif/model"
 )
@@ -29,17 +30,21 @@ type Deps struct {
 	Directory   *directory.Service
 	// Content, when set, adds discussions and resources.
 	Content *ContentDeps
+	// Events, when set, adds the yearly conference and a webinar.
+	Events *event.Service
 }
 
 // Report counts what a load created or found.
 type Report struct {
 	Collectives, Groups, Organizations, People, Memberships int
 	Topics, Replies, Resources                              int // added by this run
+	Events                                                  int
 }
 
 func (r Report) String() string {
 	return fmt.Sprintf("%d collectives, %d working groups, %d organizations, %d people, %d memberships; added %d topics, %d replies, %d resources",
-		r.Collectives, r.Groups, r.Organizations, r.People, r.Memberships, r.Topics, r.Replies, r.Resources)
+		r.Collectives, r.Groups, r.Organizations, r.People, r.Memberships, r.Topics, r.Replies, r.Resources) +
+		fmt.Sprintf("; %d events", r.Events)
 }
 
 type person struct {
@@ -212,6 +217,11 @@ func Load(ctx context.Context, d Deps) (Report, error) {
 	if d.Content != nil {
 		if err := LoadContent(ctx, d, *d.Content, &r); err != nil {
 			return r, err
+		}
+	}
+	if d.Events != nil {
+		if err := LoadEvents(ctx, d, &r); err != nil {
+			return r, fmt.Errorf("events: %w", err)
 		}
 	}
 	return r, nil

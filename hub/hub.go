@@ -360,5 +360,5 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 // DemoDeps are the services `collectif demo` fills.
 func (h *Hub) DemoDeps() demo.Deps {
 	return demo.Deps{Accounts: h.Accounts, Collectives: h.Collectives, Directory: h.Directory,
-		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}}
+		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}, Events: h.Events}
 }
