@@ -150,7 +150,7 @@ func TestEventAPI(t *testing.T) {
 				t.Errorf("closed: %d %v", code, got)
 			}
 			code, got = r.getJSON("/api/v1/events/" + v.ID)
-			if got["remaining"] != 0.0 || got["waitlisted"] != 1.0 {
+			if code != 200 || got["remaining"] != 0.0 || got["waitlisted"] != 1.0 {
 				t.Errorf("after registrations: %v", got)
 			}
 			if code, got := r.getJSON("/api/v1/events?collective=alpes&when=upcoming"); code != 200 || got["total"] != 2.0 { // the started one is not over
