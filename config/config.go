@@ -36,6 +36,9 @@ type Config struct {
 	Workers     int           // COLLECTIF_WORKERS: background jobs run at once
 	ShutdownIn  time.Duration // COLLECTIF_SHUTDOWN_TIMEOUT: grace for in-flight work
 	ConfigFile  string        // COLLECTIF_CONFIG: optional file for what env vars say badly
+	// EventRetention (COLLECTIF_EVENT_RETENTION): how long after an event
+	// its attendees' personal data are kept before being anonymized.
+	EventRetention time.Duration
 	// TrustedProxies (COLLECTIF_TRUSTED_PROXIES, comma-separated IPs or
 	// CIDRs): the reverse proxies whose X-Forwarded-For is believed. Empty:
 	// nobody's, the client is the TCP peer.
@@ -163,6 +166,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if err != nil || c.ShutdownIn <= 0 {
 		return c, bad("COLLECTIF_SHUTDOWN_TIMEOUT", "%q is not a positive duration such as 20s", getenv("COLLECTIF_SHUTDOWN_TIMEOUT"))
 	}
+	if c.EventRetention, err = ParseRetention(get("COLLECTIF_EVENT_RETENTION", "183d")); err != nil {
+		return c, bad("COLLECTIF_EVENT_RETENTION", "%q is not a duration such as 183d or 4392h (at least a day)", getenv("COLLECTIF_EVENT_RETENTION"))
+	}
 	if v := get("COLLECTIF_TRUSTED_PROXIES", ""); v != "" {
 		for _, p := range strings.Split(v, ",") {
 			p = strings.TrimSpace(p)
@@ -249,3 +255,25 @@ func (c Config) Secure() bool { return c.BaseURL.Scheme == "https" }
 
 // Base returns the base URL as text, without a trailing slash.
 func (c Config) Base() string { return c.BaseURL.String() }
+
+// ParseRetention reads a duration written in days ("183d") or as Go
+// writes durations ("4392h"); it must be at least a day.
+func ParseRetention(v string) (time.Duration, error) {
+	var d time.Duration
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 || days > 100*366 {
+			return 0, fmt.Errorf("bad number of days %q", n)
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, err
+		}
+	}
+	if d < 24*time.Hour {
+		return 0, fmt.Errorf("%s is less than a day", d)
+	}
+	return d, nil
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -18,6 +19,23 @@ func TestDefaults(t *testing.T) {
 	if c.Addr != DefaultAddr || c.Base() != DefaultBaseURL || !strings.HasSuffix(c.DataDir, "/data") ||
 		c.DatabaseURL != "" || c.RedisURL != "" || c.MailFrom != "collectif@localhost" || c.Secure() {
 		t.Fatalf("defaults = %+v", c)
+	}
+	if c.EventRetention != 183*24*time.Hour {
+		t.Errorf("event retention %s, want about six months", c.EventRetention)
+	}
+}
+
+func TestEventRetention(t *testing.T) {
+	for v, want := range map[string]time.Duration{"30d": 30 * 24 * time.Hour, "4392h": 4392 * time.Hour} {
+		c, err := FromEnv(envOf(map[string]string{"COLLECTIF_EVENT_RETENTION": v}))
+		if err != nil || c.EventRetention != want {
+			t.Errorf("%s: %s, %v", v, c.EventRetention, err)
+		}
+	}
+	for _, v := range []string{"1h", "-3d", "0d"} {
+		if _, err := FromEnv(envOf(map[string]string{"COLLECTIF_EVENT_RETENTION": v})); err == nil {
+			t.Errorf("%s accepted", v)
+		}
 	}
 }
 
@@ -37,6 +55,7 @@ func TestEachBadValueNamesItsVariable(t *testing.T) {
 		"COLLECTIF_CONFIG":           "/nonexistent/collectif.yaml",
 		"COLLECTIF_TRUSTED_PROXIES":  "10.0.0.1, proxy.internal",
 		"COLLECTIF_PPROF_ADDR":       "0.0.0.0:6060",
+		"COLLECTIF_EVENT_RETENTION":  "6 mois",
 	}
 	for k, v := range cases {
 		t.Run(k, func(t *testing.T) {

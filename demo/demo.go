@@ -19,6 +19,7 @@ import (
 	"collectif/catalog"
 	"collectif/collective"
 	"collectif/directory"
+	"collectif/event"
 	"collectif/fault"
 	"collectif/model"
 )
@@ -33,6 +34,8 @@ type Deps struct {
 	// Catalog, when set, imports the embedded catalog and adds the
 	// organizations' usage declarations.
 	Catalog *catalog.Service
+	// Events, when set, adds the yearly conference and a webinar.
+	Events *event.Service
 }
 
 // Report counts what a load created or found.
@@ -40,11 +43,12 @@ type Report struct {
 	Collectives, Groups, Organizations, People, Memberships int
 	Topics, Replies, Resources                              int // added by this run
 	Software, Usages                                        int // catalog entries, declarations written
+	Events                                                  int
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("%d collectives, %d working groups, %d organizations, %d people, %d memberships; added %d topics, %d replies, %d resources; %d catalog entries, %d usage declarations",
-		r.Collectives, r.Groups, r.Organizations, r.People, r.Memberships, r.Topics, r.Replies, r.Resources, r.Software, r.Usages)
+	return fmt.Sprintf("%d collectives, %d working groups, %d organizations, %d people, %d memberships; added %d topics, %d replies, %d resources; %d catalog entries, %d usage declarations; %d events",
+		r.Collectives, r.Groups, r.Organizations, r.People, r.Memberships, r.Topics, r.Replies, r.Resources, r.Software, r.Usages, r.Events)
 }
 
 type person struct {
@@ -222,6 +226,11 @@ func Load(ctx context.Context, d Deps) (Report, error) {
 	if d.Catalog != nil {
 		if err := LoadCatalog(ctx, d, &r); err != nil {
 			return r, err
+		}
+	}
+	if d.Events != nil {
+		if err := LoadEvents(ctx, d, &r); err != nil {
+			return r, fmt.Errorf("events: %w", err)
 		}
 	}
 	return r, nil

@@ -30,6 +30,7 @@ import (
 	"collectif/demo"
 	"collectif/directory"
 	"collectif/discussion"
+	"collectif/event"
 	"collectif/federation"
 	"collectif/federation/delivery"
 	"collectif/finder"
@@ -61,6 +62,7 @@ type Hub struct {
 	Discussions *discussion.Service
 	Resources   *resource.Service
 	Catalog     *catalog.Service
+	Events      *event.Service
 	Directory   *directory.Service
 	Search      search.Index
 	Indexer     *indexer.Indexer
@@ -179,6 +181,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	delivery.RegisterJobs(reg, h.Delivery)
 	h.Federation.SetGetter(h.Delivery)
 	h.Federation.SetOutbox(outbox{h.Delivery})
+	event.RegisterJobs(reg, event.JobDeps{DB: h.DB, Mail: h.Mail, From: cfg.MailFrom, BaseURL: cfg.BaseURL, Retention: cfg.EventRetention, Logger: log})
 	h.Resources = resource.New(resource.Deps{DB: h.DB, Dir: filepath.Join(cfg.DataDir, "uploads"), Logger: log})
 	resource.RegisterJobs(reg, h.Resources)
 	// The index handler is registered now; the indexer it calls is built
@@ -188,8 +191,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	if opts.Workers {
 		workers = cfg.Workers
 	}
-	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers, Periodic: append(discussion.Periodic(),
-		jobs.Periodic{Every: resource.SweepEvery, Args: func() jobs.Args { return resource.SweepArgs{} }}),
+	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers, Periodic: append(append(discussion.Periodic(),
+		jobs.Periodic{Every: resource.SweepEvery, Args: func() jobs.Args { return resource.SweepArgs{} }}), event.Periodic()...),
 		Queues: map[string]int{delivery.QueueName: delivery.DefaultWorkers}}); err != nil {
 		return nil, err
 	}
@@ -200,6 +203,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	}
 	h.Directory = directory.New(h.DB, ref)
 	h.Discussions = discussion.New(discussion.Deps{DB: h.DB, Queue: h.Queue, Logger: log})
+	h.Events = event.New(event.Deps{DB: h.DB, Queue: h.Queue, Logger: log})
 	h.Accounts = account.New(account.Deps{DB: h.DB, Queue: h.Queue, Logger: log, Directory: h.Directory,
 		Content: []account.ContentHook{{
 			Name:   "posts",
@@ -233,7 +237,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	h.Delivery.SetQueue(h.Queue)
 	h.Catalog = catalog.New(catalog.Deps{DB: h.DB, Territory: ref, Queue: h.Queue, Logger: log})
 	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources(),
-		h.Catalog.IndexSources())...)
+		h.Catalog.IndexSources(), h.Events.IndexSources())...)
 
 	fe, err := frontend.New()
 	if err != nil {
@@ -255,6 +259,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		Resources:      h.Resources,
 		Federation:     h.Federation,
 		Catalog:        h.Catalog,
+		Events:         h.Events,
 		UploadLimit:    h.Resources.UploadBodyLimit(),
 		TrustedProxies: cfg.TrustedProxies,
 		KV:             h.KV,
@@ -441,7 +446,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 // DemoDeps are the services `collectif demo` fills.
 func (h *Hub) DemoDeps() demo.Deps {
 	return demo.Deps{Accounts: h.Accounts, Collectives: h.Collectives, Directory: h.Directory,
-		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}, Catalog: h.Catalog}
+		Content: &demo.ContentDeps{Discussions: h.Discussions, Resources: h.Resources}, Catalog: h.Catalog, Events: h.Events}
 }
 
 // buildVersion is the module version the binary was built from, for

@@ -16,6 +16,7 @@ import (
 	"collectif/account"
 	"collectif/config"
 	"collectif/demo"
+	"collectif/event"
 	"collectif/hub"
 	"collectif/model"
 	"collectif/store/storetest"
@@ -98,6 +99,24 @@ func TestDemoPagesRender(t *testing.T) {
 				"/c/alpes/logiciels":              "Maarch Courrier",
 				"/organisations/" + echirolles.ID: "360\u202f000\u00a0€",
 				"/search?q=Canva":                 "Polotno Studio",
+				"/evenements":                     "Webinaire du groupe Poste de travail libre",
+				"/c/national/evenements":          "Rencontres annuelles du réseau",
+			}
+			if evs, err := h.Events.List(ctx, access.Anonymous(), event.Filter{Collective: "national"}); err != nil || len(evs.Items) != 2 {
+				t.Fatalf("demo events: %v", err)
+			} else {
+				for _, v := range evs.Items {
+					pages["/evenements/"+v.ID] = "Programme"
+					pages["/evenements/"+v.ID+"/programme"] = "Salle"
+					if v.Capacity == 100 {
+						pages["/evenements/"+v.ID] = "100 places"
+						pages["/api/v1/events/"+v.ID] = `"capacity":100`
+						pages["/evenements/"+v.ID+"/programme"] = "Trois migrations"
+					}
+				}
+			}
+			if again, err := demo.Load(ctx, h.DemoDeps()); err != nil || again.Events != 2 {
+				t.Fatalf("demo loaded twice: %v %v", again, err)
 			}
 			check := func(who string) {
 				for path, want := range pages {

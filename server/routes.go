@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	s.resourceRoutes()
 	s.deliveryRoutes()
 	s.catalogRoutes()
+	s.eventRoutes()
 }
 
 // pageData is what every page template gets.

@@ -17,6 +17,7 @@ import (
 	"collectif/collective"
 	"collectif/directory"
 	"collectif/discussion"
+	"collectif/event"
 	"collectif/federation"
 	"collectif/federation/delivery"
 	"collectif/finder"
@@ -46,6 +47,7 @@ type Deps struct {
 	// Federation serves ActivityPub; nil: not federated.
 	Federation *federation.Service
 	Catalog    *catalog.Service // nil: no catalog pages
+	Events     *event.Service   // nil: no event pages
 	// KV holds sessions and rate-limit counters (Redis or in process).
 	KV kv.Backend
 	// OpenID is the relying party of the configured providers (may have none).
