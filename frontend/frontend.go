@@ -41,8 +41,8 @@ type Asset struct {
 type Frontend struct {
 	pages       map[string]map[string]*template.Template // by language, then name
 	translators map[string]translator
-	assets map[string]*Asset // by hashed name
-	hashed map[string]string // plain name → hashed name
+	assets      map[string]*Asset // by hashed name
+	hashed      map[string]string // plain name → hashed name
 }
 
 // New parses the templates and hashes the assets.
@@ -121,7 +121,7 @@ func (f *Frontend) funcs(tr translator, paris *time.Location) template.FuncMap {
 		// safeSnippet marks as safe the snippets of the search engines,
 		// which escape the text and add only <mark> tags.
 		"safeSnippet": func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // escaped by search/
-		"orgKind": func(kind any) string { return tr.label("kind", kind) },
+		"orgKind":     func(kind any) string { return tr.label("kind", kind) },
 		// plural is the French-only helper of the first pages; new text
 		// uses t with a message that has one/other forms.
 		"plural": func(n int, one, many string) string {
@@ -179,4 +179,3 @@ func (f *Frontend) Asset(name string) (*Asset, bool) {
 	a, ok := f.assets[name]
 	return a, ok
 }
-

@@ -76,6 +76,16 @@ func Match(cookie, acceptLanguage string) string {
 
 var matcher = language.NewMatcher(languageTags)
 
+// Label is the text of the message prefix.value in lang, or value when
+// there is none (see the template function label).
+func (f *Frontend) Label(lang, prefix, value string) string {
+	tr, ok := f.translators[lang]
+	if !ok {
+		tr = f.translators[French]
+	}
+	return tr.label(prefix, value)
+}
+
 // translator turns message IDs into text in one language.
 type translator struct {
 	lang string

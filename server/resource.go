@@ -71,8 +71,8 @@ func resourceURL(slug, id string) string { return "/c/" + slug + "/r/" + id }
 
 type fileView struct {
 	model.Attachment
-	URL       string
-	Format    string // the media type without parameters: format.<type> in frontend/locales
+	URL    string
+	Format string // the media type without parameters: format.<type> in frontend/locales
 }
 
 func fileURL(a model.Attachment) string { return "/files/" + a.ID + "/" + url.PathEscape(a.Name) }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +28,7 @@ func (s *Server) routes() {
 	s.searchRoutes()
 	s.discussionRoutes()
 	s.resourceRoutes()
+	s.feedRoutes()
 }
 
 // pageData is what every page template gets.
@@ -52,7 +52,7 @@ func (s *Server) page(c *fiber.Ctx, nav string, data any) pageData {
 	p := principal(c)
 	pd := pageData{Host: s.d.BaseURL.Host, Nav: nav, LoggedIn: !p.IsAnonymous(), Admin: p.IsAdmin(), Data: data}
 	pd.Lang, pd.Path = lang(c), string(c.Request().URI().RequestURI())
-	pd.URL = strings.TrimRight(s.d.BaseURL.String(), "/") + string(c.Request().URI().Path())
+	pd.URL = s.abs(string(c.Request().URI().Path()))
 	if w := whoOf(c); w.sess != nil {
 		pd.CSRF = w.sess.data.CSRF
 		if f := w.sess.data.Flash; f != "" {
