@@ -1,12 +1,3 @@
-// Package frontend holds what people's browsers get: the html/template
-// pages, the stylesheet and the few static files, embedded in the binary.
-// Static files are served under names that carry a hash of their content,
-// so they can be cached for a year and still change with each release.
-//
-// Pages are rendered in French or English: see doc.go for how a page's
-// text goes through the message files of locales/.
-//
-// It imports the standard library, go-i18n and its TOML parser.
 package frontend
 
 import (

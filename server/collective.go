@@ -233,7 +233,7 @@ func (s *Server) collectiveCreate(c *fiber.Ctx) error {
 	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.render(c, "collective_new", "collectives", map[string]string{"Error": fault.MessageOf(err), "Field": fault.FieldOf(err),
-			"Slug": c.FormValue("slug"), "Name": c.FormValue("name"), "Summary": c.FormValue("summary")})
+			"Slug": c.FormValue("slug"), "Name": c.FormValue("name"), "Summary": c.FormValue("summary"), "Region": c.FormValue("region")})
 	}
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"collectif/fault"
+	"collectif/frontend"
 )
 
 // statusOf maps a domain fault kind to an HTTP status. This is the only
@@ -85,6 +86,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		message string
 		field   string
 		kind    fault.Kind
+		domain  bool // message is a domain fault's, in French
 	)
 	var fe *fiber.Error
 	if tm, ok := isTooMany(err); ok {
@@ -102,6 +104,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	} else {
 		kind = fault.KindOf(err)
 		message = fault.MessageOf(err)
+		domain = kind != fault.Internal
 		field = fault.FieldOf(err)
 		if kind == fault.Forbidden && principal(c).IsAnonymous() {
 			// Refused to someone unknown: the answer is "who are you?".
@@ -131,7 +134,13 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		title = s.tr(c, id)
 	}
 	c.Type("html", "utf-8")
-	return s.d.Frontend.Render(c, "error", s.page(c, "", map[string]string{"Title": title, "Message": message}))
+	data := map[string]string{"Title": title, "Message": message}
+	if domain && lang(c) != frontend.French {
+		// The domain's messages are French sentences (see frontend's
+		// doc): say so, for screen readers and translation tools.
+		data["MessageLang"] = frontend.French
+	}
+	return s.d.Frontend.Render(c, "error", s.page(c, "", data))
 }
 
 func wantsJSON(c *fiber.Ctx) bool {

@@ -253,6 +253,16 @@ func TestPagesInEnglishLeakNoFrench(t *testing.T) {
 				}
 			}
 		}
+		// Régions are chosen by name, not typed as INSEE codes.
+		for _, u := range []string{"/c/alpes/members?region=84"} {
+			p := b.get(r.base + u)
+			if !strings.Contains(p.body, `<select id="region" name="region">`) || !strings.Contains(p.body, `<option value="84" selected>Auvergne-Rhône-Alpes</option>`) {
+				t.Errorf("%s has no région picker with the région chosen", u)
+			}
+		}
+		if p := adminB.get(r.base + "/collectives/new"); !strings.Contains(p.body, `<option value="11">Île-de-France</option>`) {
+			t.Errorf("the new collective form has no région picker:\n%s", p.body)
+		}
 		// Back to French with the footer's link, without JavaScript.
 		p := b.get(r.base + "/lang/fr?next=/c/alpes")
 		if !strings.HasSuffix(p.url, "/c/alpes") || !strings.Contains(p.body, `<html lang="fr">`) || !strings.Contains(p.body, "Dernières discussions") {
