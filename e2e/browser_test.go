@@ -241,6 +241,13 @@ func (b *browser) newTab(t *testing.T, base string, js bool, rep *report, timeou
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A French browser: headless Chromium sends en-US whatever its --lang,
+	// and the hub answers in the browser's language.
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": "fr-FR,fr;q=0.9"},
+	}); err != nil {
+		t.Fatalf("Accept-Language: %v", err)
+	}
 	if !js {
 		// As a browser with JavaScript turned off: the page's own scripts
 		// do not run. The DevTools protocol still evaluates the tests'

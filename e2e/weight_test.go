@@ -148,7 +148,7 @@ func (r *report) table() string {
 }
 
 // TestPageWeight loads the home page and a collective's page with the demo
-// data as a first-time visitor (empty cache) and holds them to the budget:
+// data as a first-time visitor (empty cache), in French and in English, and holds them to the budget:
 // under 100 KB transferred, CSS under 30 KB, JavaScript under 20 KB, and not
 // one request to another origin (checked for every page by tab.check).
 func TestPageWeight(t *testing.T) {
@@ -156,10 +156,16 @@ func TestPageWeight(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	rep := &report{}
-	for _, p := range []string{"/", "/c/alpes", "/c/national", "/login"} {
-		tb := b.newTab(t, r.base, true, rep, 60*time.Second)
-		tb.settle = true
-		tb.open(p)
+	for _, lang := range []string{"fr", "en"} {
+		for _, p := range []string{"/", "/c/alpes", "/c/national", "/login"} {
+			tb := b.newTab(t, r.base, true, rep, 60*time.Second)
+			tb.settle = true
+			tb.setLang(lang)
+			tb.open(p)
+			if got := tb.language(); got != lang {
+				t.Errorf("%s with the %s cookie: lang=%q", p, lang, got)
+			}
+		}
 	}
 	rep.mu.Lock()
 	for _, p := range rep.pages {

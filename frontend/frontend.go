@@ -1,9 +1,3 @@
-// Package frontend holds what people's browsers get: the html/template
-// pages, the stylesheet and the few static files, embedded in the binary.
-// Static files are served under names that carry a hash of their content,
-// so they can be cached for a year and still change with each release.
-//
-// It imports only the standard library.
 package frontend
 
 import (
@@ -19,9 +13,11 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
-//go:embed templates static
+//go:embed templates static locales
 var files embed.FS
 
 // Asset is one static file.
@@ -34,9 +30,10 @@ type Asset struct {
 
 // Frontend renders pages and serves assets.
 type Frontend struct {
-	pages  map[string]*template.Template
-	assets map[string]*Asset // by hashed name
-	hashed map[string]string // plain name → hashed name
+	pages       map[string]map[string]*template.Template // by language, then name
+	translators map[string]translator
+	assets      map[string]*Asset // by hashed name
+	hashed      map[string]string // plain name → hashed name
 }
 
 // New parses the templates and hashes the assets.
@@ -47,7 +44,11 @@ func New() (*Frontend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("frontend: %w", err)
 	}
-	f := &Frontend{pages: map[string]*template.Template{}, assets: map[string]*Asset{}, hashed: map[string]string{}}
+	bundle, err := loadBundle()
+	if err != nil {
+		return nil, fmt.Errorf("frontend: messages: %w", err)
+	}
+	f := &Frontend{pages: map[string]map[string]*template.Template{}, translators: map[string]translator{}, assets: map[string]*Asset{}, hashed: map[string]string{}}
 	err = fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -72,7 +73,22 @@ func New() (*Frontend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("frontend: assets: %w", err)
 	}
-	funcs := template.FuncMap{
+	for _, lang := range Languages {
+		tr := translator{lang: lang, loc: i18n.NewLocalizer(bundle, lang)}
+		f.translators[lang] = tr
+		pages, err := f.parse(f.funcs(tr, paris))
+		if err != nil {
+			return nil, err
+		}
+		f.pages[lang] = pages
+	}
+	return f, nil
+}
+
+// funcs are the template functions for one language.
+func (f *Frontend) funcs(tr translator, paris *time.Location) template.FuncMap {
+	lang := tr.lang
+	return template.FuncMap{
 		"asset": func(name string) (string, error) {
 			h, ok := f.hashed[name]
 			if !ok {
@@ -80,19 +96,37 @@ func New() (*Frontend, error) {
 			}
 			return "/static/" + h, nil
 		},
-		"date": func(t time.Time) string { return frenchDate(t, paris) },
+		"t":        tr.translate,
+		"label":    tr.label,
+		"number":   func(v any) string { return formatNumber(lang, v) },
+		"money":    func(v any) string { return formatMoney(lang, v) },
+		"date":     func(t time.Time) string { return formatDate(lang, t, paris) },
+		"datetime": func(t time.Time) string { return formatDateTime(lang, t, paris) },
+		"size":     func(n int64) string { return formatSize(lang, n) },
+		"ogLocale": func() string { return ogLocale(lang) },
+		"regions":  func() []Region { return Regions },
+		"regionPick": func(id, selected string, empty template.HTML) regionPick {
+			return regionPick{ID: id, Selected: selected, Empty: empty}
+		},
+		"regionName": RegionName,
 		// safeSnippet marks as safe the snippets of the search engines,
 		// which escape the text and add only <mark> tags.
 		"safeSnippet": func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // escaped by search/
-		"orgKind":     orgKindLabel,
+		"orgKind":     func(kind any) string { return tr.label("kind", kind) },
+		// plural is the French-only helper of the first pages; new text
+		// uses t with a message that has one/other forms.
 		"plural": func(n int, one, many string) string {
-			// French: 0 and 1 take the singular.
 			if n <= 1 {
 				return fmt.Sprintf("%d %s", n, one)
 			}
 			return fmt.Sprintf("%d %s", n, many)
 		},
 	}
+}
+
+// parse builds every page of templates/ with the layout, for one language.
+func (f *Frontend) parse(funcs template.FuncMap) (map[string]*template.Template, error) {
+	out := map[string]*template.Template{}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("frontend: layout: %w", err)
@@ -110,15 +144,16 @@ func New() (*Frontend, error) {
 		if err != nil {
 			return nil, fmt.Errorf("frontend: %s: %w", p, err)
 		}
-		f.pages[name] = t
+		out[name] = t
 	}
-	return f, nil
+	return out, nil
 }
 
-// Render writes the page name with data. It renders into a buffer first,
+// Render writes the page name with data, in the language data gives
+// (see Localized; French otherwise). It renders into a buffer first,
 // so a template error never sends half a page.
 func (f *Frontend) Render(w io.Writer, name string, data any) error {
-	t, ok := f.pages[name]
+	t, ok := f.pages[langOf(data)][name]
 	if !ok {
 		return fmt.Errorf("frontend: no page %q", name)
 	}
@@ -134,35 +169,4 @@ func (f *Frontend) Render(w io.Writer, name string, data any) error {
 func (f *Frontend) Asset(name string) (*Asset, bool) {
 	a, ok := f.assets[name]
 	return a, ok
-}
-
-var months = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-
-func frenchDate(t time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	return fmt.Sprintf("%d %s %d", t.Day(), months[t.Month()-1], t.Year())
-}
-
-// orgKindLabel names an organization kind (or a territory kind) in French.
-func orgKindLabel(kind any) string {
-	k := fmt.Sprint(kind)
-	switch k {
-	case "commune":
-		return "commune"
-	case "departement":
-		return "département"
-	case "region":
-		return "région"
-	case "epci":
-		return "intercommunalité"
-	case "overseas":
-		return "collectivité d'outre-mer"
-	case "state":
-		return "administration de l'État"
-	case "association":
-		return "association"
-	case "company":
-		return "entreprise"
-	}
-	return k
 }

@@ -98,7 +98,7 @@ func (s *Server) accountProfile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Votre profil est enregistré.")
+	s.flash(c, "flash.profile_saved")
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
 
@@ -121,7 +121,7 @@ func (s *Server) accountEmail(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Un lien de confirmation a été envoyé à la nouvelle adresse ; elle remplacera l'actuelle quand vous l'aurez ouvert.")
+	s.flash(c, "flash.email_link_sent")
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
 
@@ -130,7 +130,7 @@ func (s *Server) accountEmailConfirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Votre adresse e-mail est maintenant "+a.Email+".")
+	s.flash(c, "flash.email_changed", "Email", a.Email)
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
 
@@ -146,7 +146,7 @@ func (s *Server) accountDirectory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Votre fiche d'annuaire est enregistrée.")
+	s.flash(c, "flash.directory_saved")
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
 
@@ -166,9 +166,9 @@ func (s *Server) accountOrganization(c *fiber.Ctx) error {
 		return err
 	}
 	if orgID == "" {
-		s.flash(c, "Votre compte n'est plus rattaché à une organisation.")
+		s.flash(c, "flash.organization_removed")
 	} else {
-		s.flash(c, "Votre organisation est enregistrée.")
+		s.flash(c, "flash.organization_saved")
 	}
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
@@ -230,7 +230,7 @@ func (s *Server) tokenRevoke(c *fiber.Ctx) error {
 	if err := s.d.Accounts.RevokeToken(c.UserContext(), p, p.AccountID, c.Params("id")); err != nil {
 		return err
 	}
-	s.flash(c, "Le jeton est révoqué : il ne donne plus accès à l'API.")
+	s.flash(c, "flash.token_revoked")
 	return c.Redirect("/account/tokens", fiber.StatusSeeOther)
 }
 
@@ -289,7 +289,7 @@ func (s *Server) sessionRevoke(c *fiber.Ctx) error {
 			}
 			s.d.KV.Delete(ctx, "sessinfo:"+si.ID)
 			s.d.KV.SRem(ctx, "acct-sess:"+p.AccountID, si.ID)
-			s.flash(c, "La session est fermée.")
+			s.flash(c, "flash.session_closed")
 			return c.Redirect("/account/sessions", fiber.StatusSeeOther)
 		}
 	}

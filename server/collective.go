@@ -81,9 +81,9 @@ func (s *Server) collectiveJoin(c *fiber.Ctx) error {
 		return err
 	}
 	if m != nil && m.Status == model.StatusActive {
-		s.flash(c, "Bienvenue : vous êtes membre du collectif.")
+		s.flash(c, "flash.collective_joined")
 	} else {
-		s.flash(c, "Votre demande est envoyée aux administrateurs du collectif. Vous serez membre dès qu'ils l'auront acceptée.")
+		s.flash(c, "flash.collective_requested")
 	}
 	return c.Redirect("/c/"+c.Params("slug"), fiber.StatusSeeOther)
 }
@@ -92,7 +92,7 @@ func (s *Server) collectiveLeave(c *fiber.Ctx) error {
 	if err := s.d.Collectives.Leave(c.UserContext(), principal(c), c.Params("slug")); err != nil {
 		return err
 	}
-	s.flash(c, "Vous avez quitté le collectif.")
+	s.flash(c, "flash.collective_left")
 	return c.Redirect("/c/"+c.Params("slug"), fiber.StatusSeeOther)
 }
 
@@ -151,9 +151,9 @@ func (s *Server) collectiveDecide(c *fiber.Ctx) error {
 		return err
 	}
 	if d.Approve {
-		s.flash(c, "La demande est acceptée.")
+		s.flash(c, "flash.request_approved")
 	} else {
-		s.flash(c, "La demande est refusée.")
+		s.flash(c, "flash.request_refused")
 	}
 	return c.Redirect("/c/"+c.Params("slug")+"/admin", fiber.StatusSeeOther)
 }
@@ -171,7 +171,7 @@ func (s *Server) collectiveInvite(c *fiber.Ctx) error {
 	if err := s.d.Collectives.Invite(ctx, principal(c), c.Params("slug"), a.ID, role); err != nil {
 		return err
 	}
-	s.flash(c, "L'invitation est envoyée : "+a.Name+" la verra sur la page du collectif.")
+	s.flash(c, "flash.collective_invited", "Name", a.Name)
 	return c.Redirect("/c/"+c.Params("slug")+"/admin", fiber.StatusSeeOther)
 }
 
@@ -213,7 +213,7 @@ func (s *Server) groupCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Le groupe de travail « "+g.Name+" » est créé.")
+	s.flash(c, "flash.group_created", "Name", g.Name)
 	return c.Redirect("/c/"+c.Params("slug"), fiber.StatusSeeOther)
 }
 
@@ -233,12 +233,12 @@ func (s *Server) collectiveCreate(c *fiber.Ctx) error {
 	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.render(c, "collective_new", "collectives", map[string]string{"Error": fault.MessageOf(err), "Field": fault.FieldOf(err),
-			"Slug": c.FormValue("slug"), "Name": c.FormValue("name"), "Summary": c.FormValue("summary")})
+			"Slug": c.FormValue("slug"), "Name": c.FormValue("name"), "Summary": c.FormValue("summary"), "Region": c.FormValue("region")})
 	}
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Le collectif est créé.")
+	s.flash(c, "flash.collective_created")
 	return c.Redirect("/c/"+col.Slug, fiber.StatusSeeOther)
 }
 

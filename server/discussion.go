@@ -115,9 +115,9 @@ func (s *Server) groupJoin(c *fiber.Ctx) error {
 		return err
 	}
 	if st == model.StatusRequested {
-		s.flash(c, "Votre demande est envoyée : un animateur du groupe va y répondre.")
+		s.flash(c, "flash.group_requested")
 	} else {
-		s.flash(c, "Vous êtes membre du groupe.")
+		s.flash(c, "flash.group_joined")
 	}
 	return c.Redirect(groupURL(c), fiber.StatusSeeOther)
 }
@@ -126,7 +126,7 @@ func (s *Server) groupLeave(c *fiber.Ctx) error {
 	if err := s.d.Discussions.Leave(c.UserContext(), principal(c), c.Params("slug"), c.Params("group")); err != nil {
 		return err
 	}
-	s.flash(c, "Vous ne faites plus partie du groupe.")
+	s.flash(c, "flash.group_left")
 	// The group may now be out of sight: back to the collective.
 	return c.Redirect("/c/"+url.PathEscape(c.Params("slug")), fiber.StatusSeeOther)
 }
@@ -147,9 +147,9 @@ func (s *Server) groupInvite(c *fiber.Ctx) error {
 		return err
 	}
 	if st == model.StatusActive {
-		s.flash(c, "Cette personne avait demandé à rejoindre le groupe : elle en est maintenant membre.")
+		s.flash(c, "flash.group_invite_approved")
 	} else {
-		s.flash(c, "L'invitation est envoyée.")
+		s.flash(c, "flash.invitation_sent")
 	}
 	return c.Redirect(groupURL(c), fiber.StatusSeeOther)
 }
@@ -160,9 +160,9 @@ func (s *Server) groupDecide(c *fiber.Ctx) error {
 		return err
 	}
 	if approve {
-		s.flash(c, "La demande est acceptée.")
+		s.flash(c, "flash.request_approved")
 	} else {
-		s.flash(c, "La demande est refusée.")
+		s.flash(c, "flash.request_refused")
 	}
 	return c.Redirect(groupURL(c), fiber.StatusSeeOther)
 }
@@ -174,7 +174,7 @@ func groupURL(c *fiber.Ctx) string {
 // postForm is the form to write or edit a topic or a reply.
 type postForm struct {
 	discussion.Place
-	Heading  string
+	Heading  string // a message ID of frontend/locales
 	Action   string
 	Cancel   string
 	HasTitle bool
@@ -195,7 +195,7 @@ func (s *Server) topicNewPage(c *fiber.Ctx) error {
 	if err := s.formPage(c); err != nil {
 		return err
 	}
-	return s.render(c, "topic_form", "collectives", postForm{Place: pg.Place, Heading: "Nouveau sujet", Action: pg.URL() + "/new", Cancel: pg.URL(), HasTitle: true})
+	return s.render(c, "topic_form", "collectives", postForm{Place: pg.Place, Heading: "topic_form.new", Action: pg.URL() + "/new", Cancel: pg.URL(), HasTitle: true})
 }
 
 func (s *Server) topicCreate(c *fiber.Ctx) error {
@@ -208,13 +208,13 @@ func (s *Server) topicCreate(c *fiber.Ctx) error {
 			return perr
 		}
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "topic_form", "collectives", postForm{Place: pg.Place, Heading: "Nouveau sujet", Action: pg.URL() + "/new", Cancel: pg.URL(), HasTitle: true,
+		return s.render(c, "topic_form", "collectives", postForm{Place: pg.Place, Heading: "topic_form.new", Action: pg.URL() + "/new", Cancel: pg.URL(), HasTitle: true,
 			Title: in.Title, Body: formBody(in.Body), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Votre sujet est publié.")
+	s.flash(c, "flash.topic_published")
 	return c.Redirect(ps.URL(), fiber.StatusSeeOther)
 }
 
@@ -286,7 +286,7 @@ func (s *Server) topicReply(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Votre réponse est publiée.")
+	s.flash(c, "flash.reply_published")
 	return c.Redirect(ps.URL(), fiber.StatusSeeOther)
 }
 
@@ -302,7 +302,7 @@ func (s *Server) topicEditPage(c *fiber.Ctx) error {
 		return err
 	}
 	u := v.TopicURL(v.Topic.ID)
-	return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "Modifier le sujet", Action: u + "/edit", Cancel: u, HasTitle: true,
+	return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "topic_form.edit_topic", Action: u + "/edit", Cancel: u, HasTitle: true,
 		Title: v.Topic.Title, Body: v.Topic.Body})
 }
 
@@ -317,13 +317,13 @@ func (s *Server) topicEdit(c *fiber.Ctx) error {
 		}
 		u := v.TopicURL(v.Topic.ID)
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "Modifier le sujet", Action: u + "/edit", Cancel: u, HasTitle: true,
+		return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "topic_form.edit_topic", Action: u + "/edit", Cancel: u, HasTitle: true,
 			Title: title, Body: formBody(body), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Le sujet est modifié ; la version précédente reste dans l'historique.")
+	s.flash(c, "flash.topic_edited")
 	return c.Redirect(ps.URL(), fiber.StatusSeeOther)
 }
 
@@ -352,7 +352,7 @@ func (s *Server) replyEditPage(c *fiber.Ctx) error {
 		return err
 	}
 	u := v.TopicURL(v.Topic.ID)
-	return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "Modifier la réponse", Action: u + "/r/" + r.ID + "/edit", Cancel: u + "#r-" + r.ID, Body: r.Body})
+	return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "topic_form.edit_reply", Action: u + "/r/" + r.ID + "/edit", Cancel: u + "#r-" + r.ID, Body: r.Body})
 }
 
 func (s *Server) replyEdit(c *fiber.Ctx) error {
@@ -366,13 +366,13 @@ func (s *Server) replyEdit(c *fiber.Ctx) error {
 		}
 		u := v.TopicURL(v.Topic.ID)
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "Modifier la réponse", Action: u + "/r/" + r.ID + "/edit", Cancel: u + "#r-" + r.ID,
+		return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "topic_form.edit_reply", Action: u + "/r/" + r.ID + "/edit", Cancel: u + "#r-" + r.ID,
 			Body: formBody(body), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
 		return err
 	}
-	s.flash(c, "La réponse est modifiée ; la version précédente reste dans l'historique.")
+	s.flash(c, "flash.reply_edited")
 	return c.Redirect(ps.URL(), fiber.StatusSeeOther)
 }
 
@@ -404,7 +404,7 @@ func (s *Server) topicDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Le sujet est supprimé. S'il avait des réponses, elles restent lisibles.")
+	s.flash(c, "flash.topic_deleted")
 	return c.Redirect(ps.Place.URL(), fiber.StatusSeeOther)
 }
 
@@ -428,7 +428,7 @@ func (s *Server) replyDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "La réponse est supprimée.")
+	s.flash(c, "flash.reply_deleted")
 	return c.Redirect(ps.URL(), fiber.StatusSeeOther)
 }
 
@@ -496,12 +496,12 @@ func (s *Server) notificationsRead(c *fiber.Ctx) error {
 		if err := s.d.Discussions.MarkRead(ctx, p, id); err != nil {
 			return err
 		}
-		s.flash(c, "La notification est marquée comme lue.")
+		s.flash(c, "flash.notification_read")
 	} else {
 		if _, err := s.d.Discussions.MarkAllRead(ctx, p); err != nil {
 			return err
 		}
-		s.flash(c, "Toutes vos notifications sont marquées comme lues.")
+		s.flash(c, "flash.notifications_read")
 	}
 	return c.Redirect("/notifications", fiber.StatusSeeOther)
 }
@@ -512,9 +512,9 @@ func (s *Server) notificationsSettings(c *fiber.Ctx) error {
 		return err
 	}
 	if on {
-		s.flash(c, "Vous recevrez chaque matin un résumé de vos notifications non lues.")
+		s.flash(c, "flash.digest_on")
 	} else {
-		s.flash(c, "Vous ne recevrez plus de résumé par e-mail.")
+		s.flash(c, "flash.digest_off")
 	}
 	return c.Redirect("/notifications", fiber.StatusSeeOther)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"collectif/fault"
+	"collectif/frontend"
 )
 
 // statusOf maps a domain fault kind to an HTTP status. This is the only
@@ -53,26 +54,27 @@ func kindOfStatus(code int) fault.Kind {
 	return fault.Internal
 }
 
+// titles and fiberMessages are message IDs of frontend/locales.
 var titles = map[int]string{
-	fiber.StatusBadRequest:            "Requête invalide",
-	fiber.StatusUnauthorized:          "Connexion requise",
-	fiber.StatusForbidden:             "Accès refusé",
-	fiber.StatusNotFound:              "Page introuvable",
-	fiber.StatusMethodNotAllowed:      "Méthode non autorisée",
-	fiber.StatusConflict:              "Conflit",
-	fiber.StatusGone:                  "Plus disponible",
-	fiber.StatusRequestEntityTooLarge: "Envoi trop volumineux",
-	fiber.StatusUnsupportedMediaType:  "Format non pris en charge",
-	fiber.StatusUnprocessableEntity:   "Saisie invalide",
-	fiber.StatusTooManyRequests:       "Trop de requêtes",
-	fiber.StatusServiceUnavailable:    "Service momentanément indisponible",
+	fiber.StatusBadRequest:            "error.bad_request",
+	fiber.StatusUnauthorized:          "error.unauthorized",
+	fiber.StatusForbidden:             "error.forbidden",
+	fiber.StatusNotFound:              "error.not_found",
+	fiber.StatusMethodNotAllowed:      "error.method",
+	fiber.StatusConflict:              "error.conflict",
+	fiber.StatusGone:                  "error.gone",
+	fiber.StatusRequestEntityTooLarge: "error.too_large",
+	fiber.StatusUnsupportedMediaType:  "error.media_type",
+	fiber.StatusUnprocessableEntity:   "error.invalid",
+	fiber.StatusTooManyRequests:       "error.too_many",
+	fiber.StatusServiceUnavailable:    "error.unavailable",
 }
 
 var fiberMessages = map[int]string{
-	fiber.StatusNotFound:              "Cette page n'existe pas ou plus.",
-	fiber.StatusMethodNotAllowed:      "Cette adresse n'accepte pas cette méthode.",
-	fiber.StatusRequestEntityTooLarge: "Le contenu envoyé dépasse la taille autorisée.",
-	fiber.StatusRequestTimeout:        "La requête a pris trop de temps.",
+	fiber.StatusNotFound:              "error.not_found_text",
+	fiber.StatusMethodNotAllowed:      "error.method_text",
+	fiber.StatusRequestEntityTooLarge: "error.too_large_text",
+	fiber.StatusRequestTimeout:        "error.timeout_text",
 }
 
 // errorHandler answers an error: JSON under /api/, an HTML page elsewhere.
@@ -84,6 +86,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		message string
 		field   string
 		kind    fault.Kind
+		domain  bool // message is a domain fault's, in French
 	)
 	var fe *fiber.Error
 	if tm, ok := isTooMany(err); ok {
@@ -95,20 +98,24 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		if message == "" {
 			message = titles[fe.Code]
 		}
+		if message != "" {
+			message = s.tr(c, message)
+		}
 	} else {
 		kind = fault.KindOf(err)
 		message = fault.MessageOf(err)
+		domain = kind != fault.Internal
 		field = fault.FieldOf(err)
 		if kind == fault.Forbidden && principal(c).IsAnonymous() {
 			// Refused to someone unknown: the answer is "who are you?".
 			kind = fault.Unauthorized
-			message = "authentification requise : connectez-vous (ou, pour l'API, utilisez un jeton d'accès). " + message
+			message = s.tr(c, "error.login_first", "Message", message)
 		}
 		status = statusOf(kind)
 	}
 	if status >= 500 && kind == fault.Internal {
 		s.log.ErrorContext(c.UserContext(), "internal error", "request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
-		message = "Une erreur interne est survenue. Référence : " + c.GetRespHeader(fiber.HeaderXRequestID)
+		message = s.tr(c, "error.internal", "Ref", c.GetRespHeader(fiber.HeaderXRequestID))
 	}
 	c.Status(status)
 	if strings.HasPrefix(c.Path(), "/api/") || wantsJSON(c) {
@@ -122,12 +129,18 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		}
 		return c.JSON(fiber.Map{"error": body})
 	}
-	title := titles[status]
-	if title == "" {
-		title = "Erreur"
+	title := s.tr(c, "error.error")
+	if id := titles[status]; id != "" {
+		title = s.tr(c, id)
 	}
 	c.Type("html", "utf-8")
-	return s.d.Frontend.Render(c, "error", s.page(c, "", map[string]string{"Title": title, "Message": message}))
+	data := map[string]string{"Title": title, "Message": message}
+	if domain && lang(c) != frontend.French {
+		// The domain's messages are French sentences (see frontend's
+		// doc): say so, for screen readers and translation tools.
+		data["MessageLang"] = frontend.French
+	}
+	return s.d.Frontend.Render(c, "error", s.page(c, "", data))
 }
 
 func wantsJSON(c *fiber.Ctx) bool {

@@ -211,7 +211,7 @@ func (s *Server) loginOIDCCallback(c *fiber.Ctx) error {
 		if err := s.d.Accounts.LinkIdentity(ctx, p.AccountID, ext); err != nil {
 			return err
 		}
-		s.flash(c, "Le fournisseur d'identité est maintenant lié à votre compte.")
+		s.flash(c, "flash.identity_linked")
 		return c.Redirect("/account", fiber.StatusSeeOther)
 	}
 	login, err := s.d.Accounts.LoginOIDC(ctx, ext, account.Client{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
@@ -224,9 +224,9 @@ func (s *Server) loginOIDCCallback(c *fiber.Ctx) error {
 	sess, _ = s.session(c)
 	sess.data.IDToken, sess.data.Provider = id.IDToken, pending.Provider
 	if login.Created && login.Organization != nil {
-		sess.data.Flash = "Bienvenue ! Votre compte a été rattaché à « " + login.Organization.Name + " » d'après votre SIRET. Corrigez-le ci-dessous si besoin."
+		sess.data.Flash = s.tr(c, "flash.welcome_siret", "Name", login.Organization.Name)
 	} else if login.Created {
-		sess.data.Flash = "Bienvenue ! Indiquez votre organisation ci-dessous."
+		sess.data.Flash = s.tr(c, "flash.welcome")
 	}
 	if err := s.saveSession(c); err != nil {
 		return err

@@ -71,9 +71,8 @@ func resourceURL(slug, id string) string { return "/c/" + slug + "/r/" + id }
 
 type fileView struct {
 	model.Attachment
-	URL       string
-	TypeLabel string
-	SizeLabel string
+	URL    string
+	Format string // the media type without parameters: format.<type> in frontend/locales
 }
 
 func fileURL(a model.Attachment) string { return "/files/" + a.ID + "/" + url.PathEscape(a.Name) }
@@ -87,20 +86,15 @@ type resourcePageData struct {
 func pageOf(v *resource.View) resourcePageData {
 	d := resourcePageData{resourceItemView: itemView(v.Item), View: v}
 	for _, f := range v.Files {
-		d.Files = append(d.Files, fileView{Attachment: f, URL: fileURL(f), TypeLabel: resource.FormatLabel(f.ContentType), SizeLabel: frenchSize(f.Size)})
+		d.Files = append(d.Files, fileView{Attachment: f, URL: fileURL(f), Format: mediaType(f.ContentType)})
 	}
 	return d
 }
 
-// frenchSize writes a size as French pages do: "12 octets", "340 Ko", "1,2 Mo".
-func frenchSize(n int64) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d octets", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%d Ko", (n+512)>>10)
-	}
-	return strings.Replace(strings.Replace(fmt.Sprintf("%.1f Mo", float64(n)/(1<<20)), ".0 ", " ", 1), ".", ",", 1)
+// mediaType drops the parameters of a content type (text/plain; charset=utf-8).
+func mediaType(ctype string) string {
+	t, _, _ := strings.Cut(ctype, ";")
+	return strings.TrimSpace(t)
 }
 
 type resourceListData struct {
@@ -171,7 +165,7 @@ type resourceFormData struct {
 	Kinds        []resource.Choice
 	Licences     []resource.Choice
 	Accept       string
-	MaxSize      string
+	MaxSize      int64 // bytes
 	MaxFiles     int
 	Values       resourceFormValues
 	Error        string
@@ -181,7 +175,7 @@ type resourceFormData struct {
 func (s *Server) formChoices(d *resourceFormData) {
 	d.Kinds, d.Licences = resource.Kinds(), resource.Licences()
 	d.Accept = strings.Join(resource.AcceptedTypes(), ",")
-	d.MaxSize = frenchSize(s.d.Resources.MaxFileSize())
+	d.MaxSize = s.d.Resources.MaxFileSize()
 	d.MaxFiles = s.d.Resources.MaxFiles()
 }
 
@@ -270,7 +264,7 @@ func (s *Server) resourceCreate(c *fiber.Ctx) error {
 				Licence: vals.Licence, Tags: resource.SplitTags(vals.Tags), Link: vals.Link},
 		}, ups...)
 		if err == nil {
-			s.flash(c, "La ressource « "+v.Title+" » est publiée.")
+			s.flash(c, "flash.resource_published", "Title", v.Title)
 			return c.Redirect(resourceURL(v.CollectiveSlug, v.ID), fiber.StatusSeeOther)
 		}
 	}
@@ -332,7 +326,7 @@ func (s *Server) resourceUpdate(c *fiber.Ctx) error {
 			Title: &vals.Title, Summary: &vals.Summary, Body: &vals.Body, Type: &vals.Type, Licence: &vals.Licence,
 			Tags: &tags, Link: &vals.Link}, ups...)
 		if err == nil {
-			s.flash(c, "Vos modifications sont enregistrées.")
+			s.flash(c, "flash.changes_saved")
 			return c.Redirect(resourceURL(v.CollectiveSlug, v.ID), fiber.StatusSeeOther)
 		}
 	}
@@ -372,7 +366,7 @@ func (s *Server) resourceDelete(c *fiber.Ctx) error {
 	if err := s.d.Resources.Delete(c.UserContext(), principal(c), v.ID); err != nil {
 		return err
 	}
-	s.flash(c, "La ressource « "+v.Title+" » est supprimée.")
+	s.flash(c, "flash.resource_deleted", "Title", v.Title)
 	return c.Redirect("/c/"+v.CollectiveSlug+"/resources", fiber.StatusSeeOther)
 }
 
@@ -384,7 +378,7 @@ func (s *Server) resourceFileDelete(c *fiber.Ctx) error {
 	if err := s.d.Resources.RemoveAttachment(c.UserContext(), principal(c), v.ID, c.Params("file")); err != nil {
 		return err
 	}
-	s.flash(c, "La pièce jointe est retirée.")
+	s.flash(c, "flash.attachment_removed")
 	return c.Redirect(resourceURL(v.CollectiveSlug, v.ID)+"/edit", fiber.StatusSeeOther)
 }
 

@@ -18,6 +18,7 @@ func (s *Server) routes() {
 		a.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.d.Metrics, promhttp.HandlerOpts{})))
 	}
 	a.Get("/static/:name", s.static)
+	a.Get("/lang/:lang", s.switchLang)
 
 	a.Get("/", s.home)
 	s.federationRoutes()
@@ -31,6 +32,7 @@ func (s *Server) routes() {
 	s.deliveryRoutes()
 	s.catalogRoutes()
 	s.eventRoutes()
+	s.feedRoutes()
 }
 
 // pageData is what every page template gets.
@@ -42,11 +44,19 @@ type pageData struct {
 	CSRF     string // the anti-forgery token for forms
 	Flash    string // a one-time message, e.g. "your token was revoked"
 	Data     any
+	Lang     string // fr or en: the page's language
+	Path     string // this page's path and query, for the language switch
+	URL      string // this page's absolute address (og:url)
 }
+
+// Locale tells frontend.Render the page's language.
+func (p pageData) Locale() string { return p.Lang }
 
 func (s *Server) page(c *fiber.Ctx, nav string, data any) pageData {
 	p := principal(c)
 	pd := pageData{Host: s.d.BaseURL.Host, Nav: nav, LoggedIn: !p.IsAnonymous(), Admin: p.IsAdmin(), Data: data}
+	pd.Lang, pd.Path = lang(c), string(c.Request().URI().RequestURI())
+	pd.URL = s.abs(string(c.Request().URI().Path()))
 	if w := whoOf(c); w.sess != nil {
 		pd.CSRF = w.sess.data.CSRF
 		if f := w.sess.data.Flash; f != "" {
@@ -58,8 +68,10 @@ func (s *Server) page(c *fiber.Ctx, nav string, data any) pageData {
 	return pd
 }
 
-// flash keeps a message for the next page the visitor sees.
-func (s *Server) flash(c *fiber.Ctx, msg string) {
+// flash keeps a message for the next page the visitor sees: id is a
+// message of frontend/locales, args as frontend.T reads them.
+func (s *Server) flash(c *fiber.Ctx, id string, args ...any) {
+	msg := s.tr(c, id, args...)
 	if sess, err := s.session(c); err == nil {
 		sess.data.Flash = msg
 		whoOf(c).dirty = true
@@ -68,6 +80,7 @@ func (s *Server) flash(c *fiber.Ctx, msg string) {
 
 func (s *Server) render(c *fiber.Ctx, name, nav string, data any) error {
 	c.Type("html", "utf-8")
+	c.Vary(fiber.HeaderAcceptLanguage, fiber.HeaderCookie)
 	return s.d.Frontend.Render(c, name, s.page(c, nav, data))
 }
 

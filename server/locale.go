@@ -1,0 +1,57 @@
+package server
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"collectif/frontend"
+)
+
+// langCookie remembers the language a visitor chose with the switch in
+// the footer; without it, Accept-Language decides, then French.
+const langCookie = "lang"
+
+type langKey struct{}
+
+// lang is the language of the page being answered.
+func lang(c *fiber.Ctx) string {
+	if l, ok := c.Locals(langKey{}).(string); ok {
+		return l
+	}
+	l := frontend.Match(c.Cookies(langCookie), c.Get(fiber.HeaderAcceptLanguage))
+	c.Locals(langKey{}, l)
+	return l
+}
+
+// tr translates a message of frontend/locales into the page's language.
+// Every text the server shows people (flash messages, error titles) goes
+// through it.
+func (s *Server) tr(c *fiber.Ctx, id string, args ...any) string {
+	return s.d.Frontend.T(lang(c), id, args...)
+}
+
+// switchLang answers the language links of the footer: it keeps the
+// choice in a cookie for a year and goes back to the page. A plain link
+// (GET) so that it works without JavaScript and without a session; the
+// only effect is a preference, so a forged link can do no harm.
+func (s *Server) switchLang(c *fiber.Ctx) error {
+	to := c.Params("lang")
+	if frontend.Match(to, "") != to {
+		return fiber.ErrNotFound
+	}
+	c.Cookie(&fiber.Cookie{Name: langCookie, Value: to, Path: "/", Secure: s.d.BaseURL.Scheme == "https",
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().AddDate(1, 0, 0)})
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Redirect(localPath(c.Query("next")), fiber.StatusSeeOther)
+}
+
+// localPath keeps next if it is a path of this site, and gives "/"
+// otherwise, so that the switch cannot send people elsewhere.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/"
+	}
+	return next
+}
