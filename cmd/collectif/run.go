@@ -39,6 +39,7 @@ Commandes:
   demo       load demonstration data (real collectivities, fictitious people); idempotent
   reindex    rebuild the search index from the database
   backup     backup DIR: copy the embedded database, uploads and mail while the server runs
+  bench      load benchmark: generated dataset, hub and reference on loopback, one table (see docs/PERFORMANCE.md)
   admin      administration tasks:
                admin create-user --email E --name N --password-stdin [--admin]
                admin create-token --email E [--scope read|read,write] [--name N]
@@ -79,6 +80,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = reindex(ctx, rest, e)
 	case "backup":
 		err = backupCmd(ctx, rest, e)
+	case "bench":
+		err = benchCmd(ctx, rest, e)
+	case "bench-reference": // not in the usage: run by bench as its yardstick
+		err = benchReference(ctx, rest, e)
 	default:
 		fmt.Fprintf(e.stderr, "collectif: unknown command %q\n\n%s", cmd, usage)
 		return 2
