@@ -15,6 +15,7 @@ import (
 	"collectif/model"
 	"collectif/password"
 	"collectif/resource"
+	"collectif/search"
 	"collectif/search/searchtest"
 	"collectif/store"
 	"collectif/territory"
@@ -94,6 +95,19 @@ func newGen(seed uint64) *gen {
 		ids:  rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), byte(seed >> 16), byte(seed >> 24), 'b', 'e', 'n', 'c', 'h'}),
 		text: searchtest.NewGenerator(seed),
 		md:   markdown.New(),
+	}
+}
+
+// doc draws generated French text until it has one of the types given
+// (resource, topic, …), so that titles read as their kind.
+func (g *gen) doc(types ...string) search.Document {
+	for {
+		d := g.text.Next()
+		for _, t := range types {
+			if d.Type == t {
+				return d
+			}
+		}
 	}
 }
 
@@ -297,7 +311,7 @@ func Generate(ctx context.Context, db *store.DB, size Size, seed uint64, progres
 	topicGroup := make([]int, nTopics)
 	for i := range topics {
 		gi := g.rng.IntN(len(groups))
-		doc := g.text.Next()
+		doc := g.doc("topic")
 		t := g.ago()
 		body := doc.Body
 		html, err := g.md.HTML(body)
@@ -305,7 +319,7 @@ func Generate(ctx context.Context, db *store.DB, size Size, seed uint64, progres
 			return nil, err
 		}
 		topics[i] = model.Topic{ID: g.id(t), GroupID: groups[gi].ID, AuthorID: accounts[authorIn(g, groupMembers[gi], size.Members)].ID,
-			Title: trimRunes("Qui a l'expérience de "+doc.Title+" ?", 200), Body: body, BodyHTML: string(html), CreatedAt: t, LastActivityAt: t}
+			Title: trimRunes(doc.Title, 200), Body: body, BodyHTML: string(html), CreatedAt: t, LastActivityAt: t}
 		topicGroup[i] = gi
 	}
 	var replies []model.Reply
@@ -333,7 +347,10 @@ func Generate(ctx context.Context, db *store.DB, size Size, seed uint64, progres
 		tp.LastActivityAt = t
 	}
 	for i, tp := range topics {
-		ds.Topics = append(ds.Topics, fmt.Sprintf("/c/%s/g/%s/t/%s", slugOf(cols, groups[topicGroup[i]].CollectiveID), groups[topicGroup[i]].Slug, tp.ID))
+		// Pages a visitor may see: topics of public groups.
+		if wg := groups[topicGroup[i]]; wg.Visibility == model.VisibilityPublic && len(ds.Topics) < 1000 {
+			ds.Topics = append(ds.Topics, fmt.Sprintf("/c/%s/g/%s/t/%s", slugOf(cols, wg.CollectiveID), wg.Slug, tp.ID))
+		}
 	}
 	progress("posts")
 
@@ -346,7 +363,7 @@ func Generate(ctx context.Context, db *store.DB, size Size, seed uint64, progres
 		if len(cols) > 1 && g.rng.IntN(3) == 0 {
 			ci = 1 + g.rng.IntN(len(cols)-1)
 		}
-		doc := g.text.Next()
+		doc := g.doc("resource", "event", "usage")
 		t := g.ago()
 		r := model.Resource{ID: g.id(t), CollectiveID: cols[ci].ID, Title: trimRunes(doc.Title, 200), Summary: trimRunes(doc.Summary, 500),
 			Body: "## " + doc.Title + "\n\n" + doc.Body, Kind: pick(g, kinds), Licence: pick(g, model.Licences), CreatedAt: t, UpdatedAt: t}

@@ -124,7 +124,7 @@ func report(o Options, ds *Dataset, rows []*row, refs []sample, cold time.Durati
 			if firstErr != "" {
 				firstErr = note("first error: " + firstErr)
 			}
-			fmt.Fprintf(w, "| %s | %.0f | %s | %s | — | %d | %.3f | %.3f | %s | %s %s%s |\n", r.s.Name, median(rate), ms(median(p50)), ms(median(p99)),
+			fmt.Fprintf(w, "| %s | %s | %s | %s | — | %d | %.3f | %.3f | %s | %s %s%s |\n", r.s.Name, rateText(median(rate)), ms(median(p50)), ms(median(p99)),
 				errs, median(ratio), median(cpu), mib(rss), r.s.Budget, verdict, firstErr)
 		}
 	}
@@ -134,6 +134,13 @@ func report(o Options, ds *Dataset, rows []*row, refs []sample, cold time.Durati
 	if peak > 0 {
 		fmt.Fprintf(w, "RSS peak under load: %s (budget ≤ 250 MB) %s\n", mib(peak), mark(peak <= 250e6))
 	}
+}
+
+func rateText(r float64) string {
+	if r < 100 {
+		return fmt.Sprintf("%.1f", r)
+	}
+	return fmt.Sprintf("%.0f", r)
 }
 
 func mark(ok bool) string {
