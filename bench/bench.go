@@ -161,7 +161,15 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	logf("hub ready in %s, idle RSS %s", cold.Round(time.Millisecond), mib(idle))
+	anon, _ := hub.memory("RssAnon")
+	file, _ := hub.memory("RssFile")
+	logf("hub ready in %s, idle RSS %s (%s anonymous, %s file-backed)", cold.Round(time.Millisecond), mib(idle), mib(anon), mib(file))
+	if pprofAddr != "" {
+		p := &profiler{addr: pprofAddr, dir: o.ProfileDir}
+		if err := p.fetch(ctx, "/debug/pprof/heap", "idle.heap.pprof"); err != nil {
+			logf("idle heap profile: %v (profiles need COLLECTIF_PPROF_ADDR, served by collectif serve)", err)
+		}
+	}
 
 	e := &Env{Base: "http://" + addr, Host: addr, Data: ds, Conc: o.Concurrency, Client: newClient(o.Concurrency)}
 	if err := e.login(ctx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -393,6 +394,17 @@ func Generate(ctx context.Context, db *store.DB, size Size, seed uint64, progres
 	}
 	progress("resources")
 
+	// Rows in key order fill the B-trees from one end instead of
+	// splitting pages all over them; on SQLite a large page cache for the
+	// writer's one connection keeps the indexes in memory while loading.
+	slices.SortFunc(res, func(a, b model.Resource) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(rtags, func(a, b model.ResourceTag) int { return strings.Compare(a.ResourceID+a.Tag, b.ResourceID+b.Tag) })
+	if db.Engine() == store.SQLite {
+		if _, err := db.W.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+			return nil, err
+		}
+		defer db.W.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
+	}
 	err = db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		steps := []struct {
 			name string

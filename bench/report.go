@@ -124,8 +124,8 @@ func report(o Options, ds *Dataset, rows []*row, refs []sample, cold time.Durati
 			if firstErr != "" {
 				firstErr = note("first error: " + firstErr)
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | — | %d | %.3f | %.3f | %s | %s %s%s |\n", r.s.Name, rateText(median(rate)), ms(median(p50)), ms(median(p99)),
-				errs, median(ratio), median(cpu), mib(rss), r.s.Budget, verdict, firstErr)
+			fmt.Fprintf(w, "| %s | %s | %s | %s | — | %d | %s | %.3f | %s | %s %s%s |\n", r.s.Name, rateText(median(rate)), ms(median(p50)), ms(median(p99)),
+				errs, ratioText(median(ratio)), median(cpu), mib(rss), r.s.Budget, verdict, firstErr)
 		}
 	}
 	fmt.Fprintln(w)
@@ -141,6 +141,13 @@ func rateText(r float64) string {
 		return fmt.Sprintf("%.1f", r)
 	}
 	return fmt.Sprintf("%.0f", r)
+}
+
+func ratioText(r float64) string {
+	if r < 0.01 {
+		return fmt.Sprintf("%.1e", r)
+	}
+	return fmt.Sprintf("%.3f", r)
 }
 
 func mark(ok bool) string {
