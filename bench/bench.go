@@ -76,6 +76,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		defer os.RemoveAll(o.DataDir)
 	} else if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
 		return err
+	} else if _, err := os.Stat(filepath.Join(o.DataDir, store.SQLiteFile)); err == nil && o.DatabaseURL == "" {
+		return fmt.Errorf("%s already holds a database: the benchmark needs an empty data dir", o.DataDir)
 	}
 	logf := func(f string, a ...any) { fmt.Fprintf(o.Log, f+"\n", a...) }
 	childLog, err := os.Create(filepath.Join(o.DataDir, "bench.log"))
