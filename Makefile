@@ -17,8 +17,11 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) -tests ./...
 
-# Go benchmarks of the hot functions (the load benchmark comes with `collectif bench`).
+# The load benchmark (generated dataset, hub and reference on loopback, one
+# table; see docs/PERFORMANCE.md), then the Go benchmarks of the hot functions.
+# BENCH_FLAGS passes options to the first, e.g. BENCH_FLAGS='--runs 1 -d 5s'.
 bench:
+	$(GO) run ./cmd/collectif bench $(BENCH_FLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 build:

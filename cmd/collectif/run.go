@@ -45,6 +45,7 @@ Commandes:
                (formats: the SILL export sill.json, or a collectif-catalog JSON file)
   backup     backup DIR: copy the embedded database, uploads and mail while the server runs
   migrate-data --to postgres://… [--replace]: copy the embedded database to PostgreSQL
+  bench      load benchmark: generated dataset, hub and reference on loopback, one table (see docs/PERFORMANCE.md)
   admin      administration tasks:
                admin create-user --email E --name N --password-stdin [--admin]
                admin create-token --email E [--scope read|read,write] [--name N]
@@ -90,6 +91,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = migrateData(ctx, rest, e)
 	case "catalog":
 		err = catalogCmd(ctx, rest, e)
+	case "bench":
+		err = benchCmd(ctx, rest, e)
+	case "bench-reference": // not in the usage: run by bench as its yardstick
+		err = benchReference(ctx, rest, e)
 	default:
 		fmt.Fprintf(e.stderr, "collectif: unknown command %q\n\n%s", cmd, usage)
 		return 2
