@@ -52,7 +52,9 @@ func newRig(t *testing.T) *rig {
 	// Warnings and errors of the hub go to the test log; the rest is noise.
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	// A bound against a hang, not a speed check: with the race detector on
+	// a busy machine, the demo (catalog and events included) takes a while.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	h, err := hub.Open(ctx, cfg, log, hub.Options{Workers: true})
 	if err != nil {
