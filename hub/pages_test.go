@@ -75,7 +75,7 @@ func TestDemoPagesRender(t *testing.T) {
 			go func() { done <- h.Serve(ctx, ln) }()
 			base := "http://" + ln.Addr().String()
 			jar, _ := cookiejar.New(nil)
-			c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+			c := &http.Client{Jar: jar, Timeout: time.Minute}
 			get := func(path string) (int, string) {
 				resp, err := c.Get(base + path)
 				if err != nil {
