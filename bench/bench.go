@@ -228,7 +228,13 @@ func Run(ctx context.Context, o Options) (err error) {
 				if round > 0 {
 					continue
 				}
-				r.completion(ctx, e, hub)
+				var prof *profiler
+				if profiles {
+					// The work's length is not known beforehand: the
+					// profile covers its first completionProfile.
+					prof = &profiler{addr: pprofAddr, dir: o.ProfileDir, name: r.s.Name, seconds: completionProfile}
+				}
+				r.completion(ctx, e, hub, prof)
 				logf("  %-20s %s", r.s.Name, r.summary())
 				continue
 			}
@@ -318,11 +324,21 @@ func probe(ctx context.Context, c *http.Client, next Request, want int) error {
 	return fmt.Errorf("%s %s answers %d, want %d", req.Method, req.URL.RequestURI(), resp.StatusCode, want)
 }
 
-func (r *row) completion(ctx context.Context, e *Env, hub *child) {
+// completionProfile is the length, in seconds, of the CPU profile of a
+// completion scenario.
+const completionProfile = 10
+
+func (r *row) completion(ctx context.Context, e *Env, hub *child, prof *profiler) {
 	hub.resetPeak()
 	c0, _ := hub.cpu()
+	if prof != nil {
+		prof.startCPU(ctx)
+	}
 	c, err := r.s.Complete(ctx, e)
 	c1, _ := hub.cpu()
+	if prof != nil {
+		prof.finish(ctx)
+	}
 	switch {
 	case errors.Is(err, ErrUnavailable):
 		r.unavailable = err.Error()
