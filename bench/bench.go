@@ -98,12 +98,27 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"COLLECTIF_DATA_DIR=" + o.DataDir, "COLLECTIF_ADDR=" + addr, "COLLECTIF_BASE_URL=http://" + addr,
-		"COLLECTIF_LOG_FORMAT=json"}
+		"COLLECTIF_LOG_FORMAT=json",
+		// Signatures are verified on GETs too, and deliveries may reach the
+		// sink hosts on loopback.
+		"COLLECTIF_FEDERATION_AUTHORIZED_FETCH=true", "COLLECTIF_FEDERATION_ALLOWED_NETS=127.0.0.0/8"}
 	if dbURL != "" {
 		env = append(env, "COLLECTIF_DATABASE_URL="+dbURL)
 	}
 	if o.RedisURL != "" {
 		env = append(env, "COLLECTIF_REDIS_URL="+o.RedisURL)
+	}
+
+	// The remote hosts of the followers, listening before the dataset
+	// names them.
+	sinks, stopSinks, err := startSinks(min(fanHostsMax, o.Size.Followers))
+	if err != nil {
+		return err
+	}
+	defer stopSinks()
+	remote := Remote{Base: "http://" + addr}
+	for _, s := range sinks {
+		remote.Sinks = append(remote.Sinks, s.base)
 	}
 
 	// The dataset.
@@ -116,7 +131,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	logf("generating %s (seed %d)", o.Size, o.Seed)
-	ds, err := Generate(ctx, db, o.Size, o.Seed, func(s string) { logf("  %s  %s", time.Since(t0).Round(time.Millisecond), s) })
+	ds, err := Generate(ctx, db, o.Size, o.Seed, remote, func(s string) { logf("  %s  %s", time.Since(t0).Round(time.Millisecond), s) })
 	db.Close()
 	if err != nil {
 		return fmt.Errorf("dataset: %w", err)
@@ -173,7 +188,13 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}
 
-	e := &Env{Base: "http://" + addr, Host: addr, Data: ds, Conc: o.Concurrency, Client: newClient(o.Concurrency)}
+	// The benchmark reads outcomes in the hub's database (and enqueues the
+	// fan-out's delivery there) through a connection of its own.
+	if db, err = store.Open(ctx, store.Options{DatabaseURL: dbURL, DataDir: o.DataDir}); err != nil {
+		return err
+	}
+	defer db.Close()
+	e := &Env{Base: "http://" + addr, Host: addr, Data: ds, Conc: o.Concurrency, Client: newClient(o.Concurrency), DB: db, Sinks: sinks}
 	if err := e.login(ctx); err != nil {
 		return fmt.Errorf("login of %s: %w", LoginEmail, err)
 	}
@@ -207,7 +228,13 @@ func Run(ctx context.Context, o Options) (err error) {
 				if round > 0 {
 					continue
 				}
-				r.completion(ctx, e, hub)
+				var prof *profiler
+				if profiles {
+					// The work's length is not known beforehand: the
+					// profile covers its first completionProfile.
+					prof = &profiler{addr: pprofAddr, dir: o.ProfileDir, name: r.s.Name, seconds: completionProfile}
+				}
+				r.completion(ctx, e, hub, prof)
 				logf("  %-20s %s", r.s.Name, r.summary())
 				continue
 			}
@@ -297,11 +324,21 @@ func probe(ctx context.Context, c *http.Client, next Request, want int) error {
 	return fmt.Errorf("%s %s answers %d, want %d", req.Method, req.URL.RequestURI(), resp.StatusCode, want)
 }
 
-func (r *row) completion(ctx context.Context, e *Env, hub *child) {
+// completionProfile is the length, in seconds, of the CPU profile of a
+// completion scenario.
+const completionProfile = 10
+
+func (r *row) completion(ctx context.Context, e *Env, hub *child, prof *profiler) {
 	hub.resetPeak()
 	c0, _ := hub.cpu()
+	if prof != nil {
+		prof.startCPU(ctx)
+	}
 	c, err := r.s.Complete(ctx, e)
 	c1, _ := hub.cpu()
+	if prof != nil {
+		prof.finish(ctx)
+	}
 	switch {
 	case errors.Is(err, ErrUnavailable):
 		r.unavailable = err.Error()

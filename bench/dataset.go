@@ -30,14 +30,21 @@ type Size struct {
 	Groups        int
 	Posts         int // topics and replies: one post in five opens a topic
 	Resources     int
+	Software      int // catalog entries
+	Usages        int // usage declarations, over the organizations
+	Events        int // the first one is the registration burst's
+	Registrations int // over the other events
+	Followers     int // remote followers of one group, over the sink hosts
 }
 
 // DefaultSize is the dataset of the performance issue.
-var DefaultSize = Size{Collectives: 3, Organizations: 300, Members: 3000, Groups: 100, Posts: 20000, Resources: 100000}
+var DefaultSize = Size{Collectives: 3, Organizations: 300, Members: 3000, Groups: 100, Posts: 20000, Resources: 100000,
+	Software: 200, Usages: 5000, Events: 50, Registrations: 10000, Followers: 1000}
 
 func (s Size) String() string {
-	return fmt.Sprintf("%d collectives, %d organizations, %d members, %d working groups, %d posts, %d resources",
-		s.Collectives, s.Organizations, s.Members, s.Groups, s.Posts, s.Resources)
+	return fmt.Sprintf("%d collectives, %d organizations, %d members, %d working groups, %d posts, %d resources, "+
+		"%d software entries with %d usage declarations, %d events with %d registrations, %d remote followers",
+		s.Collectives, s.Organizations, s.Members, s.Groups, s.Posts, s.Resources, s.Software, s.Usages, s.Events, s.Registrations, s.Followers)
 }
 
 func (s Size) check() error {
@@ -52,6 +59,12 @@ func (s Size) check() error {
 		return fmt.Errorf("groups: %d, want at least 1", s.Groups)
 	case s.Posts < 0 || s.Resources < 1:
 		return fmt.Errorf("posts %d, resources %d: want posts ≥ 0 and resources ≥ 1", s.Posts, s.Resources)
+	case s.Software < 0 || s.Usages < 0 || s.Events < 0 || s.Registrations < 0 || s.Followers < 0:
+		return fmt.Errorf("software, usages, events, registrations and followers must not be negative")
+	case s.Usages > 0 && s.Usages > s.Software*s.Organizations/2:
+		return fmt.Errorf("usages: %d, want at most half of software × organizations (%d)", s.Usages, s.Software*s.Organizations/2)
+	case s.Registrations > 0 && s.Events < 2:
+		return fmt.Errorf("registrations need at least 2 events (the first is the burst's)")
 	}
 	return nil
 }
@@ -73,6 +86,14 @@ type Dataset struct {
 	// until the dataset generates them.
 	Software []string
 	Events   []string
+	// BurstEvent is the event of the registration burst: published, 500
+	// places, registration open, nobody registered.
+	BurstEvent string
+	// FanGroup is the path of the group the remote followers follow;
+	// Followers how many, on FanHosts sink hosts.
+	FanGroup  string
+	Followers int
+	FanHosts  int
 }
 
 // ResourceRef names one resource.
@@ -143,7 +164,7 @@ var (
 // thousand in one transaction per table, through bun and the model types,
 // so they are what the domain code writes and reads; the search index is
 // not touched (run reindex afterwards).
-func Generate(ctx context.Context, db *store.DB, size Size, seed uint64, progress func(string)) (*Dataset, error) {
+func Generate(ctx context.Context, db *store.DB, size Size, seed uint64, remote Remote, progress func(string)) (*Dataset, error) {
 	if err := size.check(); err != nil {
 		return nil, err
 	}
@@ -394,6 +415,31 @@ func Generate(ctx context.Context, db *store.DB, size Size, seed uint64, progres
 	}
 	progress("resources")
 
+	sw, swCats, swRepl, usages := catalogRows(g, size, orgs, accounts)
+	for _, s := range sw {
+		ds.Software = append(ds.Software, s.ID)
+	}
+	progress("catalog")
+	evs, err := eventData(g, size, cols, orgs, login.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range evs.events {
+		if i == 0 {
+			ds.BurstEvent = e.ID
+		} else {
+			ds.Events = append(ds.Events, e.ID)
+		}
+	}
+	progress("events")
+	ras, fols, err := followers(g, size, remote, cols[0].Slug)
+	if err != nil {
+		return nil, err
+	}
+	if len(fols) > 0 {
+		ds.FanGroup, ds.Followers, ds.FanHosts = "/c/"+cols[0].Slug+"/g/"+FanGroup, len(fols), min(len(fols), len(remote.Sinks))
+	}
+
 	// Rows in key order fill the B-trees from one end instead of
 	// splitting pages all over them; on SQLite a large page cache for the
 	// writer's one connection keeps the indexes in memory while loading.
@@ -421,6 +467,19 @@ func Generate(ctx context.Context, db *store.DB, size Size, seed uint64, progres
 			{"replies", func() error { return insertReplies(ctx, tx, replies) }},
 			{"resources", func() error { return insert(ctx, tx, res) }},
 			{"resource tags", func() error { return insert(ctx, tx, rtags) }},
+			{"software", func() error { return insert(ctx, tx, sw) }},
+			{"software categories", func() error { return insert(ctx, tx, swCats) }},
+			{"software replacements", func() error { return insert(ctx, tx, swRepl) }},
+			{"usage declarations", func() error { return insert(ctx, tx, usages) }},
+			{"events", func() error { return insert(ctx, tx, evs.events) }},
+			{"event tracks", func() error { return insert(ctx, tx, evs.tracks) }},
+			{"event rooms", func() error { return insert(ctx, tx, evs.rooms) }},
+			{"event speakers", func() error { return insert(ctx, tx, evs.speakers) }},
+			{"event sessions", func() error { return insert(ctx, tx, evs.sessions) }},
+			{"session speakers", func() error { return insert(ctx, tx, evs.links) }},
+			{"registrations", func() error { return insert(ctx, tx, evs.regs) }},
+			{"remote actors", func() error { return insert(ctx, tx, ras) }},
+			{"followers", func() error { return insert(ctx, tx, fols) }},
 		}
 		for _, s := range steps {
 			if err := s.fn(); err != nil {

@@ -11,8 +11,10 @@
 // their first request) get a row that says so.
 //
 // It imports the model, store and the domain helpers the dataset needs
-// (markdown, resource tags, territory names, password hashing),
-// federation/signature to sign requests, and search/searchtest for French
-// text and the benchmark queries; never hub/ nor server/: the hub it
-// measures is a separate process.
+// (markdown, resource tags, territory names, password hashing, the
+// catalog's and events' category lists), federation/signature to sign
+// requests, federation/delivery and jobs to hand the fan-out's activity to
+// the delivery queue, and search/searchtest for French text and the
+// benchmark queries; never hub/ nor server/: the hub it measures is a
+// separate process.
 package bench
