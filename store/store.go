@@ -92,7 +92,7 @@ const SQLiteFile = "collectif.db"
 // The read pool's memory: see sqliteDSN and the package documentation.
 const (
 	readerMmapSize = 256 << 20 // bytes of the file mapped (address space; resident only as read)
-	readerCacheKiB = 8 << 10 // private page cache per reader
+	readerCacheKiB = 8 << 10   // private page cache per reader
 )
 
 func sqliteDSN(path string, write bool) string {
