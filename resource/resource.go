@@ -357,7 +357,21 @@ func (s *Service) list(ctx context.Context, p access.Principal, f Filter, count 
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
 		return countFilter(visibleTo(q, p, "r.group_id", "r.collective_id", "g.visibility"), pg, f.Type, f.Licence, tag)
 	}
-	if count {
+	q := filter(s.itemQuery(db))
+	if key.ID != "" {
+		q = q.Where("(r.created_at < ? OR (r.created_at = ? AND r.id < ?))", key.At, key.At, key.ID)
+	}
+	if err := q.OrderExpr("r.created_at DESC, r.id DESC").Limit(int64(limit+1)).Scan(ctx, &pg.Items); err != nil {
+		return nil, fault.Wrap(op, err)
+	}
+	if len(pg.Items) > limit {
+		pg.Items = pg.Items[:limit]
+		last := pg.Items[limit-1]
+		pg.Next = cursor.Encode(cursor.Key{At: last.CreatedAt, ID: last.ID})
+	}
+	if count && key.ID == "" && pg.Next == "" {
+		pg.Total = len(pg.Items) // a first page that is the whole list
+	} else if count {
 		// The count reads the groups p may see once, then only the index
 		// resources_collective_group (collective_id, group_id) when no
 		// other filter is set: no join per row, no table row read.
@@ -374,18 +388,6 @@ func (s *Service) list(ctx context.Context, p access.Principal, f Filter, count 
 			return nil, fault.Wrap(op, err)
 		}
 		pg.Total = int(n)
-	}
-	q := filter(s.itemQuery(db))
-	if key.ID != "" {
-		q = q.Where("(r.created_at < ? OR (r.created_at = ? AND r.id < ?))", key.At, key.At, key.ID)
-	}
-	if err := q.OrderExpr("r.created_at DESC, r.id DESC").Limit(int64(limit+1)).Scan(ctx, &pg.Items); err != nil {
-		return nil, fault.Wrap(op, err)
-	}
-	if len(pg.Items) > limit {
-		pg.Items = pg.Items[:limit]
-		last := pg.Items[limit-1]
-		pg.Next = cursor.Encode(cursor.Key{At: last.CreatedAt, ID: last.ID})
 	}
 	if err := s.loadTags(ctx, db, pg.Items); err != nil {
 		return nil, fault.Wrap(op, err)
