@@ -75,7 +75,7 @@ func New(d Deps) *Service {
 	}
 	// Verifying a password for an unknown e-mail costs as much as for a
 	// known one, so timing does not tell which addresses have accounts.
-	dummy, _ := password.Hash("no account has this password", d.Password)
+	dummy, _ := password.Decoy(d.Password)
 	return &Service{content: d.Content, db: d.DB, queue: d.Queue, dir: d.Directory, password: d.Password, log: d.Logger, now: time.Now, dummy: dummy}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"collectif/access"
 	"collectif/cursor"
 	"collectif/fault"
@@ -95,27 +97,10 @@ func (s *Service) Members(ctx context.Context, p access.Principal, slug string, 
 		OrgKind   model.OrgKind `bun:"org_kind"`
 		OrgRegion string        `bun:"org_region"`
 	}
-	q := s.db.R.NewSelect().TableExpr("memberships AS m").
-		Join("JOIN accounts AS a ON a.id = m.account_id").
-		Join("LEFT JOIN organizations AS o ON o.id = a.organization_id").
-		Where("m.collective_id = ? AND m.status = 'active' AND a.deleted_at IS NULL", c.ID).
-		Where("(a.show_in_directory = ? OR a.id = ?)", true, p.AccountID)
-	if f.OrgKind != "" {
-		q = q.Where("o.kind = ?", f.OrgKind)
+	base := func() *bun.SelectQuery {
+		return s.memberQuery(p, c.ID, f)
 	}
-	if f.Region != "" {
-		q = q.Where("o.region = ?", f.Region)
-	}
-	if f.Skill != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM account_tags t WHERE t.account_id = a.id AND t.kind = 'skill' AND t.norm = ?)", territory.Normalize(f.Skill))
-	}
-	if f.Tool != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM account_tags t WHERE t.account_id = a.id AND t.kind = 'tool' AND t.norm = ?)", territory.Normalize(f.Tool))
-	}
-	total, err := q.Count(ctx)
-	if err != nil {
-		return nil, fault.Wrap(op, err)
-	}
+	q := base()
 	if key.ID != "" {
 		q = q.Where("(m.created_at < ? OR (m.created_at = ? AND m.id < ?))", key.At, key.At, key.ID)
 	}
@@ -127,7 +112,16 @@ func (s *Service) Members(ctx context.Context, p access.Principal, slug string, 
 	if err != nil {
 		return nil, fault.Wrap(op, err)
 	}
-	out := &MemberPage{Items: []Member{}, Total: int(total)}
+	// A first page that is the whole list is its own count.
+	total := len(rows)
+	if key.ID != "" || len(rows) > limit {
+		n, err := base().Count(ctx)
+		if err != nil {
+			return nil, fault.Wrap(op, err)
+		}
+		total = int(n)
+	}
+	out := &MemberPage{Items: []Member{}, Total: total}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[limit-1]
@@ -173,6 +167,29 @@ func (s *Service) Members(ctx context.Context, p access.Principal, slug string, 
 		}
 	}
 	return out, nil
+}
+
+// memberQuery selects the directory's members of a collective that match
+// f, without order or columns.
+func (s *Service) memberQuery(p access.Principal, collectiveID string, f MemberFilter) *bun.SelectQuery {
+	q := s.db.R.NewSelect().TableExpr("memberships AS m").
+		Join("JOIN accounts AS a ON a.id = m.account_id").
+		Join("LEFT JOIN organizations AS o ON o.id = a.organization_id").
+		Where("m.collective_id = ? AND m.status = 'active' AND a.deleted_at IS NULL", collectiveID).
+		Where("(a.show_in_directory = ? OR a.id = ?)", true, p.AccountID)
+	if f.OrgKind != "" {
+		q = q.Where("o.kind = ?", f.OrgKind)
+	}
+	if f.Region != "" {
+		q = q.Where("o.region = ?", f.Region)
+	}
+	if f.Skill != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM account_tags t WHERE t.account_id = a.id AND t.kind = 'skill' AND t.norm = ?)", territory.Normalize(f.Skill))
+	}
+	if f.Tool != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM account_tags t WHERE t.account_id = a.id AND t.kind = 'tool' AND t.norm = ?)", territory.Normalize(f.Tool))
+	}
+	return q
 }
 
 // Pending lists the membership requests waiting for a decision, to the

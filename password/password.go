@@ -71,6 +71,21 @@ func Hash(pw string, p Params) (string, error) {
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
+// Decoy returns a well-formed hash with p's parameters that no password
+// matches (its salt and key are random), made without running argon2:
+// verifying a password against it costs as much as against a real hash.
+// It serves logins for unknown accounts, so that timing does not tell which
+// accounts exist, without a hash computed (and its memory taken) at start.
+func Decoy(p Params) (string, error) {
+	buf := make([]byte, p.SaltLen+p.KeyLen)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(buf[:p.SaltLen]), b64.EncodeToString(buf[p.SaltLen:])), nil
+}
+
 // Verify reports whether pw matches encoded, and whether encoded was made
 // with parameters other than want (then the caller should store a new hash).
 func Verify(pw, encoded string, want Params) (ok, rehash bool, err error) {

@@ -70,3 +70,23 @@ func BenchmarkVerify(b *testing.B) {
 		Verify("correct horse battery staple", h, Default)
 	}
 }
+
+func TestDecoy(t *testing.T) {
+	d, err := Decoy(Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := Hash("x", Default)
+	if strings.Count(d, "$") != strings.Count(h, "$") || len(d) != len(h) || !strings.HasPrefix(d, "$argon2id$v=19$m=47104,t=1,p=1$") {
+		t.Fatalf("decoy %q is not shaped like a hash with the default parameters (%q)", d, h)
+	}
+	for _, pw := range []string{"", "x", "no account has this password"} {
+		ok, rehash, err := Verify(pw, d, Default)
+		if ok || rehash || err != nil {
+			t.Fatalf("Verify(%q, decoy) = %v, %v, %v; want no match and no error", pw, ok, rehash, err)
+		}
+	}
+	if d2, _ := Decoy(Default); d2 == d {
+		t.Fatal("two decoys are equal")
+	}
+}

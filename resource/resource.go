@@ -283,8 +283,16 @@ func findGroup(ctx context.Context, db bun.IDB, collectiveID, ref string) (*mode
 	return g, nil
 }
 
-// List returns a page of the resources p may see, newest first.
+// List returns a page of the resources p may see, newest first, with
+// their Total.
 func (s *Service) List(ctx context.Context, p access.Principal, f Filter) (*Page, error) {
+	return s.list(ctx, p, f, true)
+}
+
+// list is List; without count, Total stays 0 and the page costs only the
+// rows it shows (the visibility filter and the keyset follow the index
+// resources_collective_created, or resources_created across the hub).
+func (s *Service) list(ctx context.Context, p access.Principal, f Filter, count bool) (*Page, error) {
 	const op = "resource.List"
 	key, err := cursor.Decode(f.Cursor)
 	if err != nil {
@@ -347,29 +355,8 @@ func (s *Service) List(ctx context.Context, p access.Principal, f Filter) (*Page
 		tag = tags[0]
 	}
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
-		q = visibleTo(q, p, "r.group_id", "r.collective_id", "g.visibility")
-		if pg.Collective != nil {
-			q = q.Where("r.collective_id = ?", pg.Collective.ID)
-		}
-		if pg.Group != nil {
-			q = q.Where("r.group_id = ?", pg.Group.ID)
-		}
-		if f.Type != "" {
-			q = q.Where("r.kind = ?", f.Type)
-		}
-		if f.Licence != "" {
-			q = q.Where("r.licence = ?", f.Licence)
-		}
-		if tag != "" {
-			q = q.Where("EXISTS (SELECT 1 FROM resource_tags t WHERE t.resource_id = r.id AND t.tag = ?)", tag)
-		}
-		return q
+		return countFilter(visibleTo(q, p, "r.group_id", "r.collective_id", "g.visibility"), pg, f.Type, f.Licence, tag)
 	}
-	n, err := filter(db.NewSelect().TableExpr("resources AS r").Join("LEFT JOIN working_groups AS g ON g.id = r.group_id")).Count(ctx)
-	if err != nil {
-		return nil, fault.Wrap(op, err)
-	}
-	pg.Total = int(n)
 	q := filter(s.itemQuery(db))
 	if key.ID != "" {
 		q = q.Where("(r.created_at < ? OR (r.created_at = ? AND r.id < ?))", key.At, key.At, key.ID)
@@ -381,6 +368,26 @@ func (s *Service) List(ctx context.Context, p access.Principal, f Filter) (*Page
 		pg.Items = pg.Items[:limit]
 		last := pg.Items[limit-1]
 		pg.Next = cursor.Encode(cursor.Key{At: last.CreatedAt, ID: last.ID})
+	}
+	if count && key.ID == "" && pg.Next == "" {
+		pg.Total = len(pg.Items) // a first page that is the whole list
+	} else if count {
+		// The count reads the groups p may see once, then only the index
+		// resources_collective_group (collective_id, group_id) when no
+		// other filter is set: no join per row, no table row read.
+		groups := db.NewSelect().TableExpr("working_groups AS g").Column("g.id")
+		if pg.Collective != nil {
+			groups = groups.Where("g.collective_id = ?", pg.Collective.ID)
+		}
+		q := db.NewSelect().TableExpr("resources AS r")
+		if !p.IsAdmin() {
+			q = q.Where("(r.group_id IS NULL OR r.group_id IN (?))", visibleTo(groups, p, "g.id", "g.collective_id", "g.visibility"))
+		}
+		n, err := countFilter(q, pg, f.Type, f.Licence, tag).Count(ctx)
+		if err != nil {
+			return nil, fault.Wrap(op, err)
+		}
+		pg.Total = int(n)
 	}
 	if err := s.loadTags(ctx, db, pg.Items); err != nil {
 		return nil, fault.Wrap(op, err)
@@ -394,11 +401,31 @@ func (s *Service) Latest(ctx context.Context, p access.Principal, collectiveID s
 	if collectiveID == "" {
 		return nil, nil
 	}
-	pg, err := s.List(ctx, p, Filter{Collective: collectiveID, Limit: cursor.Limit(n, 5, 100)})
+	pg, err := s.list(ctx, p, Filter{Collective: collectiveID, Limit: cursor.Limit(n, 5, 100)}, false)
 	if err != nil {
 		return nil, err
 	}
 	return pg.Items, nil
+}
+
+// countFilter adds the filters of a list other than visibility.
+func countFilter(q *bun.SelectQuery, pg *Page, kind, licence, tag string) *bun.SelectQuery {
+	if pg.Collective != nil {
+		q = q.Where("r.collective_id = ?", pg.Collective.ID)
+	}
+	if pg.Group != nil {
+		q = q.Where("r.group_id = ?", pg.Group.ID)
+	}
+	if kind != "" {
+		q = q.Where("r.kind = ?", kind)
+	}
+	if licence != "" {
+		q = q.Where("r.licence = ?", licence)
+	}
+	if tag != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM resource_tags t WHERE t.resource_id = r.id AND t.tag = ?)", tag)
+	}
+	return q
 }
 
 // visibleGroups returns the collective's groups p may see, by name.

@@ -89,6 +89,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 // SQLiteFile is the name of the embedded database in the data directory.
 const SQLiteFile = "collectif.db"
 
+// The read pool's memory: see sqliteDSN and the package documentation.
+const (
+	readerMmapSize = 256 << 20 // bytes of the file mapped (address space; resident only as read)
+	readerCacheKiB = 8 << 10   // private page cache per reader
+)
+
 func sqliteDSN(path string, write bool) string {
 	q := url.Values{}
 	// Each pragma runs on every new connection. WAL lets readers run beside
@@ -106,6 +112,15 @@ func sqliteDSN(path string, write bool) string {
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Add("_pragma", "query_only(1)")
+		// Readers map the database file (reads become memory loads, not a
+		// pread system call per page; the mapped pages are the kernel's
+		// page cache, shared by every connection and dropped under
+		// memory pressure) and keep a private page cache of 8 MB each
+		// (negative: KiB), for the pages mmap does not serve (the WAL's).
+		// Sorts and temporary indexes of a read stay in memory.
+		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", readerMmapSize))
+		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -readerCacheKiB))
+		q.Add("_pragma", "temp_store(memory)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }

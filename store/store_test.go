@@ -143,6 +143,19 @@ func TestSQLiteIsDurableAndReadersSeeCommits(t *testing.T) {
 	if err := db.R.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign_keys on readers = %d, %v", fk, err)
 	}
+	// Readers map the file, keep an 8 MB page cache and sort in memory.
+	var mmap, cache, temp int64
+	for _, pr := range []struct {
+		name string
+		v    *int64
+	}{{"mmap_size", &mmap}, {"cache_size", &cache}, {"temp_store", &temp}} {
+		if err := db.R.QueryRowContext(ctx, "PRAGMA "+pr.name).Scan(pr.v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if mmap != 256<<20 || cache != -8192 || temp != 2 { // 2 = MEMORY
+		t.Fatalf("readers: mmap_size=%d cache_size=%d temp_store=%d, want %d, -8192, 2", mmap, cache, temp, 256<<20)
+	}
 	// A commit on the writer is seen at once by the read pool (WAL).
 	now := time.Now().UTC()
 	c := &model.Collective{ID: model.NewID(), Slug: "vue", Name: "Vue", Scope: model.ScopeLocal, CreatedAt: now, UpdatedAt: now}

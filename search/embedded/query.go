@@ -308,10 +308,20 @@ func buildFilter(q search.Query) query.Query {
 		r.SetField(fieldDate)
 		must = append(must, r)
 	}
+	if len(must) == 1 {
+		return must[0] // a conjunction of one is a searcher more per hit
+	}
 	return query.NewConjunctionQuery(must)
 }
 
 func anyOf(field string, values []string) query.Query {
+	if len(values) == 1 {
+		// The common case (a visitor's audience, one type): the term's
+		// own searcher, without a disjunction over it.
+		t := query.NewTermQuery(values[0])
+		t.SetField(field)
+		return t
+	}
 	qs := make([]query.Query, 0, len(values))
 	for _, v := range values {
 		t := query.NewTermQuery(v)
