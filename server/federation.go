@@ -64,8 +64,13 @@ func (s *Server) federationRoutes() {
 func (s *Server) netHTTP(h http.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		visit := c.Request().Header.VisitAll
+		// The adaptor's request carries fasthttp's RequestCtx as its
+		// context, whose Done races with the server's shutdown: the
+		// handler gets the request's own context (request ID, logger)
+		// instead.
+		ctx := c.UserContext()
 		return adaptor.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h.ServeHTTP(w, signature.RestoreAdaptedRequest(r, visit))
+			h.ServeHTTP(w, signature.RestoreAdaptedRequest(r.WithContext(ctx), visit))
 		}))(c)
 	}
 }
