@@ -47,6 +47,23 @@ func (s *Server) federationRoutes() {
 		a.Post(p+"/inbox", inbox)
 	}
 
+	// Published content is served as ActivityStreams on its page's URL; a
+	// reply's IRI has no page of its own and leads to its anchor.
+	object := s.netHTTP(f.ObjectHandler())
+	objectOr := func(c *fiber.Ctx) error {
+		c.Vary(fiber.HeaderAccept)
+		if federation.WantsActivity(c.Get(fiber.HeaderAccept)) {
+			return object(c)
+		}
+		return c.Next()
+	}
+	for _, p := range []string{"/c/:slug/g/:group/t/:id", "/c/:slug/r/:id", "/evenements/:id"} {
+		a.Get(p, objectOr)
+	}
+	a.Get("/c/:slug/g/:group/t/:id/r/:reply", objectOr, func(c *fiber.Ctx) error {
+		return c.Redirect("/c/"+c.Params("slug")+"/g/"+c.Params("group")+"/t/"+c.Params("id")+"#r-"+c.Params("reply"), fiber.StatusSeeOther)
+	})
+
 	a.Get("/c/:slug/federation", s.requireLogin, s.federationQueuePage)
 	a.Post("/c/:slug/federation/follows/:id", s.requireLogin, s.federationDecide)
 	a.Post("/c/:slug/federation/reports/:id/resolve", s.requireLogin, s.federationResolve)
