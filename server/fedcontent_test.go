@@ -171,7 +171,10 @@ func TestFederationContentSent(t *testing.T) {
 			loc["type"] != "Place" || addr["type"] != "PostalAddress" || addr["streetAddress"] != "1 place de la Préfecture, Grenoble" {
 			t.Fatalf("event = %+v", e)
 		}
-		waitFor(t, func() bool { code, _, _ := getASStatus(t, fr.base+"/evenements/"+ev.ID, nil, asJSON); return code == 200 })
+		waitFor(t, func() bool {
+			code, _, _ := getASStatus(t, fr.base+"/evenements/"+ev.ID, nil, asJSON)
+			return code == 200
+		})
 		if doc := getAS(t, fr.base+"/evenements/"+ev.ID, nil); doc["type"] != "Event" {
 			t.Fatalf("event served = %v", doc)
 		}
