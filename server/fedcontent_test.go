@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -180,6 +181,74 @@ func TestFederationContentSent(t *testing.T) {
 		}
 		if all := fr.out.all(); len(all) != n+2 || all[n+1].Activity["type"] != "Create" {
 			t.Fatalf("sent for the event: %+v", all[n+1:])
+		}
+	})
+}
+
+// TestFederationFollowingAPI: an administrator makes a collective follow a
+// remote actor by handle through the API; the Follow goes to its inbox,
+// its Accept makes the follow accepted, DELETE sends the Undo. Members may
+// not.
+func TestFederationFollowingAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fr := newFedRig(t, db, fedOptions{})
+		rs := newRemote(t, "127.0.0.4", false)
+		admin := fr.user("admin@hub.example", true)
+		member := fr.user("membre@hub.example", false)
+		adminTok, _, err := fr.accounts.CreateToken(ctx, access.System(), admin.ID, "admin", "write")
+		if err != nil {
+			t.Fatal(err)
+		}
+		memberTok, _, err := fr.accounts.CreateToken(ctx, access.System(), member.ID, "outil", "write")
+		if err != nil {
+			t.Fatal(err)
+		}
+		call := func(tok, method, path, body string) (int, map[string]any) {
+			t.Helper()
+			req, _ := http.NewRequest(method, fr.base+path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			if body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			p := newBrowser(t).do(req)
+			var m map[string]any
+			_ = json.Unmarshal([]byte(p.body), &m)
+			return p.status, m
+		}
+		if code, _ := call(memberTok, "POST", "/api/v1/collectives/alpes/following", `{"target":"@alice@`+rs.host()+`"}`); code != 403 {
+			t.Fatalf("a member follows: %d", code)
+		}
+		if code, m := call(adminTok, "POST", "/api/v1/collectives/alpes/following", `{"target":"@nobody@`+rs.host()+`"}`); code != 422 {
+			t.Fatalf("unknown handle: %d %v", code, m)
+		}
+		code, f := call(adminTok, "POST", "/api/v1/collectives/alpes/following", `{"target":"@alice@`+rs.host()+`"}`)
+		if code != 201 || f["state"] != "pending" || f["remote_actor"] != rs.actor {
+			t.Fatalf("follow: %d %v", code, f)
+		}
+		sentF := fr.waitSent(1)[0]
+		if sentF.Activity["type"] != "Follow" || sentF.Activity["object"] != rs.actor || sentF.Inboxes[0] != rs.actor+"/inbox" ||
+			sentF.Activity["id"] != f["follow_id"] {
+			t.Fatalf("follow sent = %+v", sentF)
+		}
+		accept := rs.activity("Accept", map[string]any{"id": f["follow_id"], "type": "Follow", "actor": fr.base + "/c/alpes", "object": rs.actor})
+		if code, body := rs.post(fr.base+"/c/alpes/inbox", accept, asJSON, nil); code != http.StatusAccepted {
+			t.Fatalf("accept: %d %s", code, body)
+		}
+		waitFor(t, func() bool {
+			_, l := call(adminTok, "GET", "/api/v1/collectives/alpes/following", "")
+			items, _ := l["items"].([]any)
+			return len(items) == 1 && items[0].(map[string]any)["state"] == "accepted"
+		})
+		if code, _ := call(adminTok, "DELETE", "/api/v1/collectives/alpes/following/"+f["id"].(string), ""); code != 204 {
+			t.Fatalf("unfollow: %d", code)
+		}
+		undo := fr.waitSent(2)[1]
+		if undo.Activity["type"] != "Undo" || obj(undo)["id"] != f["follow_id"] {
+			t.Fatalf("undo = %+v", undo)
+		}
+		if _, l := call(adminTok, "GET", "/api/v1/collectives/alpes/following", ""); len(l["items"].([]any)) != 0 {
+			t.Fatalf("after unfollow: %v", l)
 		}
 	})
 }
