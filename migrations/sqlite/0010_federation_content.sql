@@ -15,3 +15,25 @@ CREATE TABLE federation_objects (
     UNIQUE (kind, ref_id)
 );
 CREATE INDEX federation_objects_actor ON federation_objects (local_actor, published_at);
+
+-- Content received from actors that a local collective follows (or
+-- replies to our threads): sanitized, attributed to its origin.
+CREATE TABLE remote_objects (
+    iri          TEXT PRIMARY KEY,
+    origin_actor TEXT NOT NULL,
+    author       TEXT NOT NULL,
+    author_name  TEXT NOT NULL DEFAULT '',
+    type         TEXT NOT NULL,
+    name         TEXT NOT NULL DEFAULT '',
+    content      TEXT NOT NULL DEFAULT '',
+    url          TEXT NOT NULL DEFAULT '',
+    in_reply_to  TEXT NOT NULL DEFAULT '',
+    start_time   TIMESTAMP,
+    location     TEXT NOT NULL DEFAULT '',
+    tags         TEXT NOT NULL DEFAULT '[]',
+    likes        INTEGER NOT NULL DEFAULT 0,
+    published_at TIMESTAMP NOT NULL,
+    updated_at   TIMESTAMP NOT NULL
+);
+CREATE INDEX remote_objects_origin ON remote_objects (origin_actor, published_at);
+CREATE INDEX remote_objects_reply ON remote_objects (in_reply_to);
