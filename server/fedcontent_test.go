@@ -107,6 +107,18 @@ func TestFederationContentSent(t *testing.T) {
 			t.Fatalf("reply = %+v", got[accepts+1])
 		}
 
+		// A reply from the other server, whose actor no collective follows,
+		// is kept with the thread it answers.
+		remoteReply := rs.base + "/notes/" + reply.Post.ID
+		if code, body := rs.post(fr.base+"/inbox", rs.activity("Create", map[string]any{"id": remoteReply, "type": "Note",
+			"attributedTo": rs.actor, "inReplyTo": topicIRI + "/r/" + reply.Post.ID, "content": "<p>Chez nous aussi.</p>"}), asJSON, nil); code != http.StatusAccepted {
+			t.Fatalf("remote reply: %d %s", code, body)
+		}
+		waitFor(t, func() bool {
+			rr, err := fr.fed.RemoteReplies(ctx, topicIRI)
+			return err == nil && len(rr) == 1 && rr[0].IRI == remoteReply && rr[0].AuthorName == "Alice"
+		})
+
 		title := "Serveur de tuiles vectorielles"
 		if _, err := ds.EditTopic(ctx, p, topic.TopicID, discussion.TopicEdit{Title: &title}); err != nil {
 			t.Fatal(err)
