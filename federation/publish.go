@@ -185,7 +185,7 @@ func (s *Service) sendContent(ctx context.Context, tx bun.Tx, kind, actor, coll,
 // a server's shared inbox once for all its followers.
 func (s *Service) followerInboxes(ctx context.Context, db bun.IDB, actors ...string) ([]string, error) {
 	var fs []follower
-	if err := db.NewSelect().Model(&fs).Where("local_actor IN (?) AND state = 'accepted'", bun.In(actors)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&fs).Where("local_actor IN (?) AND state = 'accepted'", bun.List(actors)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
