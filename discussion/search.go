@@ -10,6 +10,7 @@ import (
 	"collectif/collective"
 	"collectif/indexer"
 	"collectif/model"
+	"collectif/outbox"
 	"collectif/search"
 	"collectif/store"
 )
@@ -21,7 +22,12 @@ func (s *Service) index(ctx context.Context, tx bun.Tx, typ, id string) error {
 	if s.queue == nil {
 		return nil
 	}
-	return s.queue.Enqueue(ctx, tx, search.IndexJob{Type: typ, ID: id})
+	if err := s.queue.Enqueue(ctx, tx, search.IndexJob{Type: typ, ID: id}); err != nil {
+		return err
+	}
+	// The same change is published to the fediverse when the post is
+	// public (the federation decides: see outbox.Job).
+	return s.queue.Enqueue(ctx, tx, outbox.Job{Type: typ, ID: id})
 }
 
 // IndexSources are the documents of topics and replies, for the indexer.

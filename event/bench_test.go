@@ -17,6 +17,7 @@ import (
 	"collectif/jobs"
 	mailer "collectif/mail"
 	"collectif/model"
+	"collectif/outbox"
 	"collectif/search"
 	"collectif/store/storetest"
 )
@@ -85,6 +86,7 @@ func BenchmarkConfirmationPipeline(b *testing.B) {
 			event.RegisterJobs(reg, event.JobDeps{DB: db, Mail: &mailer.Files{Dir: dir, Host: "hub.example"}, From: "hub@hub.example", BaseURL: base})
 			// Index jobs are the indexer's business, measured elsewhere: a no-op here.
 			jobs.Handle(reg, func(context.Context, jobs.Job, search.IndexJob) error { return nil })
+			jobs.Handle(reg, func(context.Context, jobs.Job, outbox.Job) error { return nil })
 			q, err := jobs.New(db, reg, jobs.Options{Workers: 8})
 			if err != nil {
 				b.Fatal(err)

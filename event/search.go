@@ -9,6 +9,7 @@ import (
 
 	"collectif/indexer"
 	"collectif/model"
+	"collectif/outbox"
 	"collectif/search"
 	"collectif/store"
 )
@@ -19,7 +20,14 @@ func (s *Service) index(ctx context.Context, tx bun.Tx, typ, id string) error {
 	if s.queue == nil {
 		return nil
 	}
-	return s.queue.Enqueue(ctx, tx, search.IndexJob{Type: typ, ID: id})
+	if err := s.queue.Enqueue(ctx, tx, search.IndexJob{Type: typ, ID: id}); err != nil {
+		return err
+	}
+	if typ != "event" {
+		return nil // sessions federate inside their event
+	}
+	// Published to the fediverse once published (see outbox.Job).
+	return s.queue.Enqueue(ctx, tx, outbox.Job{Type: outbox.Event, ID: id})
 }
 
 // indexSessions re-indexes every session of an event (published,

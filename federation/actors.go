@@ -224,7 +224,7 @@ func (s *Service) ActorHandler() http.Handler {
 		case "":
 			doc, err = s.Document(r.Context(), a)
 		case "outbox":
-			doc, err = s.outbox(r.Context(), a, r.URL.Query().Get("page") != "")
+			doc, err = s.outbox(r.Context(), a, r.URL.Query().Get("page"))
 		case "followers":
 			doc, err = s.countCollection(r.Context(), a.IRI+"/followers", "federation_followers", a.IRI)
 		case "following":
@@ -237,16 +237,6 @@ func (s *Service) ActorHandler() http.Handler {
 		}
 		writeJSON(w, ap.ActivityJSON+"; charset=utf-8", doc)
 	})
-}
-
-// outbox is the actor's paged outbox. Nothing is published over
-// ActivityPub yet, so it is empty; its shape is the final one.
-func (s *Service) outbox(_ context.Context, a *LocalActor, page bool) (any, error) {
-	id := a.IRI + "/outbox"
-	if page {
-		return &ap.OrderedCollectionPage{Context: ap.ContextAS, ID: id + "?page=true", Type: "OrderedCollectionPage", PartOf: id, OrderedItems: []any{}}, nil
-	}
-	return &ap.OrderedCollection{Context: ap.ContextAS, ID: id, Type: "OrderedCollection", First: id + "?page=true", Last: id + "?page=true"}, nil
 }
 
 // countCollection serves followers and following as a count only: who

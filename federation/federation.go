@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -47,6 +48,10 @@ type Deps struct {
 	Software string
 	Version  string
 	Logger   *slog.Logger
+	// AllowedNets are the networks of COLLECTIF_FEDERATION_ALLOWED_NETS: a
+	// host given as an IP address inside one is reached over plain http
+	// when following by handle (tests, private networks).
+	AllowedNets []netip.Prefix
 	// Icon is the absolute URL of the image actors show; empty: none.
 	Icon string
 }

@@ -16,6 +16,7 @@ import (
 
 	"collectif/federation/ap"
 	"collectif/jobs"
+	"collectif/outbox"
 )
 
 // InboxJob is a verified activity waiting to be processed.
@@ -33,6 +34,7 @@ func (InboxJob) Kind() string { return "federation.inbox" }
 // RegisterJobs registers the handler of received activities.
 func (s *Service) RegisterJobs(reg *jobs.Registry) {
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, j InboxJob) error { return s.Process(ctx, j) })
+	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, j outbox.Job) error { return s.Publish(ctx, j) })
 }
 
 // InboxHandler answers POSTs to actors' inboxes ({actor}/inbox) and the

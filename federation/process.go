@@ -38,6 +38,7 @@ func (s *Service) registerBuiltins() {
 	s.Handle("Reject", func(ctx context.Context, in *Incoming) error { return s.onFollowAnswer(ctx, in, "rejected") })
 	s.Handle("Flag", s.onFlag)
 	s.Handle("Delete", s.onDelete)
+	s.registerContent()
 }
 
 // Process handles a received activity (the job of the inbox).

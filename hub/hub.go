@@ -171,7 +171,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	if version == "" {
 		version = buildVersion()
 	}
-	h.Federation = federation.New(federation.Deps{DB: h.DB, BaseURL: cfg.BaseURL, AuthorizedFetch: cfg.AuthorizedFetch, Version: version, Logger: log})
+	h.Federation = federation.New(federation.Deps{DB: h.DB, BaseURL: cfg.BaseURL, AuthorizedFetch: cfg.AuthorizedFetch, Version: version, Logger: log,
+		AllowedNets: cfg.FederationAllowedNets})
 	h.Federation.RegisterJobs(reg)
 	// Outgoing federation: the guarded client signs with the federation's
 	// keys, skips blocked instances, fetches remote documents and delivers

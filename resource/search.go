@@ -12,6 +12,7 @@ import (
 	"collectif/indexer"
 	"collectif/jobs"
 	"collectif/model"
+	"collectif/outbox"
 	"collectif/search"
 	"collectif/store"
 )
@@ -33,6 +34,10 @@ func (s *Service) index(ctx context.Context, tx bun.Tx, ids ...string) error {
 	}
 	for _, id := range ids {
 		if err := s.queue.Enqueue(ctx, tx, search.IndexJob{Type: DocType, ID: id}); err != nil {
+			return err
+		}
+		// Published to the fediverse when public (see outbox.Job).
+		if err := s.queue.Enqueue(ctx, tx, outbox.Job{Type: outbox.Resource, ID: id}); err != nil {
 			return err
 		}
 	}

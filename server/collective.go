@@ -9,6 +9,7 @@ import (
 	"collectif/directory"
 	"collectif/discussion"
 	"collectif/fault"
+	"collectif/federation"
 	"collectif/model"
 	"collectif/resource"
 )
@@ -48,6 +49,7 @@ type collectiveView struct {
 	*collective.Page
 	Topics    []discussion.TopicSummary
 	Resources []resource.Item
+	Network   []federation.RemoteObject // from the actors the collective follows
 }
 
 func (s *Server) collectivePage(c *fiber.Ctx) error {
@@ -64,6 +66,11 @@ func (s *Server) collectivePage(c *fiber.Ctx) error {
 	}
 	if s.d.Resources != nil {
 		if v.Resources, err = s.d.Resources.Latest(ctx, p, pg.Collective.ID, 5); err != nil {
+			return err
+		}
+	}
+	if s.d.Federation != nil {
+		if v.Network, err = s.d.Federation.FromNetwork(ctx, pg.Collective.Slug, 10); err != nil {
 			return err
 		}
 	}

@@ -3,12 +3,14 @@ package server
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"collectif/discussion"
 	"collectif/fault"
+	"collectif/federation"
 	"collectif/model"
 )
 
@@ -230,9 +232,11 @@ func formBody(b string) string {
 type topicData struct {
 	*discussion.TopicView
 	ReplyTo *discussion.Post // the reply being answered, from ?repondre=
-	Body    string
-	Error   string
-	Field   string
+	// Remote are the replies from other servers to this public topic.
+	Remote []federation.RemoteObject
+	Body   string
+	Error  string
+	Field  string
 }
 
 func (s *Server) topicView(c *fiber.Ctx) (*discussion.TopicView, error) {
@@ -257,6 +261,12 @@ func (s *Server) topicPage(c *fiber.Ctx) error {
 	d := topicData{TopicView: v}
 	if id := c.Query("repondre"); id != "" {
 		d.ReplyTo = findReply(v, id)
+	}
+	if s.d.Federation != nil {
+		iri := strings.TrimRight(s.d.BaseURL.String(), "/") + "/c/" + c.Params("slug") + "/g/" + c.Params("group") + "/t/" + c.Params("id")
+		if d.Remote, err = s.d.Federation.RemoteReplies(c.UserContext(), iri); err != nil {
+			return err
+		}
 	}
 	return s.render(c, "topic", "collectives", d)
 }

@@ -47,6 +47,23 @@ func (s *Server) federationRoutes() {
 		a.Post(p+"/inbox", inbox)
 	}
 
+	// Published content is served as ActivityStreams on its page's URL; a
+	// reply's IRI has no page of its own and leads to its anchor.
+	object := s.netHTTP(f.ObjectHandler())
+	objectOr := func(c *fiber.Ctx) error {
+		c.Vary(fiber.HeaderAccept)
+		if federation.WantsActivity(c.Get(fiber.HeaderAccept)) {
+			return object(c)
+		}
+		return c.Next()
+	}
+	for _, p := range []string{"/c/:slug/g/:group/t/:id", "/c/:slug/r/:id", "/evenements/:id"} {
+		a.Get(p, objectOr)
+	}
+	a.Get("/c/:slug/g/:group/t/:id/r/:reply", objectOr, func(c *fiber.Ctx) error {
+		return c.Redirect("/c/"+c.Params("slug")+"/g/"+c.Params("group")+"/t/"+c.Params("id")+"#r-"+c.Params("reply"), fiber.StatusSeeOther)
+	})
+
 	a.Get("/c/:slug/federation", s.requireLogin, s.federationQueuePage)
 	a.Post("/c/:slug/federation/follows/:id", s.requireLogin, s.federationDecide)
 	a.Post("/c/:slug/federation/reports/:id/resolve", s.requireLogin, s.federationResolve)
@@ -56,6 +73,9 @@ func (s *Server) federationRoutes() {
 	a.Get("/api/v1/admin/federation/blocks", s.apiBlocks)
 	a.Post("/api/v1/admin/federation/blocks", s.apiBlock)
 	a.Delete("/api/v1/admin/federation/blocks/:host", s.apiUnblock)
+	a.Get("/api/v1/collectives/:slug/following", s.apiFollowings)
+	a.Post("/api/v1/collectives/:slug/following", s.apiFollow)
+	a.Delete("/api/v1/collectives/:slug/following/:id", s.apiUnfollow)
 }
 
 // netHTTP runs a net/http handler of the federation package. The request
@@ -194,4 +214,33 @@ func (s *Server) accountFederation(c *fiber.Ctx) error {
 		s.flash(c, "Votre profil n'est plus visible dans le fédivers.")
 	}
 	return c.Redirect("/account", fiber.StatusSeeOther)
+}
+
+func (s *Server) apiFollowings(c *fiber.Ctx) error {
+	fs, err := s.d.Federation.Followings(c.UserContext(), principal(c), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": fs})
+}
+
+func (s *Server) apiFollow(c *fiber.Ctx) error {
+	var in struct {
+		Target string `json:"target"`
+	}
+	if err := bodyJSON(c, &in); err != nil {
+		return err
+	}
+	f, err := s.d.Federation.FollowRemote(c.UserContext(), principal(c), c.Params("slug"), in.Target)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(f)
+}
+
+func (s *Server) apiUnfollow(c *fiber.Ctx) error {
+	if err := s.d.Federation.Unfollow(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

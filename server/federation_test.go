@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -83,7 +84,8 @@ func newFedRig(t *testing.T, db *store.DB, o fedOptions) *fedRig {
 	}
 	fr := &fedRig{out: &recordingOutbox{}}
 	fr.rig = newRig(t, db.Engine(), rigOptions{db: db, fed: func(base *url.URL, db *store.DB) *federation.Service {
-		f := federation.New(federation.Deps{DB: db, BaseURL: base, Outbox: fr.out, AuthorizedFetch: o.authorizedFetch})
+		f := federation.New(federation.Deps{DB: db, BaseURL: base, Outbox: fr.out, AuthorizedFetch: o.authorizedFetch,
+			AllowedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 		f.SetGetter(&federation.SignedGetter{Keys: f, UserAgent: f.UserAgent()})
 		reg := jobs.NewRegistry(nil)
 		f.RegisterJobs(reg)
@@ -170,6 +172,15 @@ func newRemote(t testing.TB, ip string, stubKey bool) *remoteServer {
 			"endpoints": map[string]string{"sharedInbox": rs.base + "/inbox"},
 			"publicKey": map[string]string{"id": rs.keyID, "owner": rs.actor, "publicKeyPem": pem},
 		})
+	})
+	mux.HandleFunc("GET /.well-known/webfinger", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("resource") != "acct:alice@"+rs.host() {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/jrd+json")
+		json.NewEncoder(w).Encode(map[string]any{"subject": "acct:alice@" + rs.host(),
+			"links": []map[string]string{{"rel": "self", "type": "application/activity+json", "href": rs.actor}}})
 	})
 	mux.HandleFunc("GET /keys/alice", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/activity+json")

@@ -34,6 +34,7 @@ var allowed = map[string][]string{
 	"collectif/territory":            {},
 	"collectif/search/":              {"collectif/search", "collectif/search/"},
 	"collectif/search":               {},
+	"collectif/outbox":               {},
 	"collectif/federation/signature": {},
 	"collectif/federation/ap":        {},
 	"collectif/openid/openidtest":    {"collectif/openid"},
