@@ -18,9 +18,10 @@ var separators = map[string][2]string{ // thousands, decimal
 	English: {",", "."},
 }
 
-// toFloat reads any Go number; ok is false for anything else.
+// toFloat reads any Go number, or a pointer to one; ok is false for
+// anything else.
 func toFloat(v any) (f float64, integer, ok bool) {
-	rv := reflect.ValueOf(v)
+	rv := reflect.Indirect(reflect.ValueOf(v))
 	switch rv.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return float64(rv.Int()), true, true
@@ -151,4 +152,58 @@ func formatSize(lang string, n int64) string {
 	}
 	mb := math.Round(float64(n)/(1<<20)*10) / 10
 	return formatNumber(lang, mb) + " " + units[2]
+}
+
+var weekdayNames = map[string][7]string{
+	French:  {"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
+	English: {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+}
+
+// formatClock writes the time of day in Europe/Paris: "14 h 30", "9 h"
+// in French; "2:30 pm", "9:00 am" in English.
+func formatClock(lang string, t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if lang == English {
+		h := t.Hour() % 12
+		if h == 0 {
+			h = 12
+		}
+		ampm := "am"
+		if t.Hour() >= 12 {
+			ampm = "pm"
+		}
+		return fmt.Sprintf("%d:%02d %s", h, t.Minute(), ampm)
+	}
+	if t.Minute() == 0 {
+		return fmt.Sprintf("%d h", t.Hour())
+	}
+	return fmt.Sprintf("%d h %02d", t.Hour(), t.Minute())
+}
+
+// formatDay writes the day with its weekday: "samedi 24 octobre 2026",
+// "Saturday 24 October 2026".
+func formatDay(lang string, t time.Time, loc *time.Location) string {
+	names, ok := weekdayNames[lang]
+	if !ok {
+		names = weekdayNames[French]
+	}
+	return names[t.In(loc).Weekday()] + " " + formatDate(lang, t, loc)
+}
+
+// formatSpan writes when something happens, from start to end:
+// "samedi 24 octobre 2026, de 9 h à 17 h 30", or over several days
+// "du samedi 24 octobre 2026, 9 h, au dimanche 25 octobre 2026, 17 h";
+// in English "Saturday 24 October 2026, 9:00 am to 5:30 pm".
+func formatSpan(lang string, start, end time.Time, loc *time.Location) string {
+	a, b := start.In(loc), end.In(loc)
+	same := a.Year() == b.Year() && a.YearDay() == b.YearDay()
+	switch {
+	case lang == English && same:
+		return fmt.Sprintf("%s, %s to %s", formatDay(lang, a, loc), formatClock(lang, a, loc), formatClock(lang, b, loc))
+	case lang == English:
+		return fmt.Sprintf("from %s, %s, to %s, %s", formatDay(lang, a, loc), formatClock(lang, a, loc), formatDay(lang, b, loc), formatClock(lang, b, loc))
+	case same:
+		return fmt.Sprintf("%s, de %s à %s", formatDay(lang, a, loc), formatClock(lang, a, loc), formatClock(lang, b, loc))
+	}
+	return fmt.Sprintf("du %s, %s, au %s, %s", formatDay(lang, a, loc), formatClock(lang, a, loc), formatDay(lang, b, loc), formatClock(lang, b, loc))
 }

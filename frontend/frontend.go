@@ -103,6 +103,9 @@ func (f *Frontend) funcs(tr translator, paris *time.Location) template.FuncMap {
 		"date":     func(t time.Time) string { return formatDate(lang, t, paris) },
 		"datetime": func(t time.Time) string { return formatDateTime(lang, t, paris) },
 		"size":     func(n int64) string { return formatSize(lang, n) },
+		"clock":    func(t time.Time) string { return formatClock(lang, t, paris) },
+		"day":      func(t time.Time) string { return formatDay(lang, t, paris) },
+		"span":     func(a, b time.Time) string { return formatSpan(lang, a, b, paris) },
 		"ogLocale": func() string { return ogLocale(lang) },
 		"regions":  func() []Region { return Regions },
 		"regionPick": func(id, selected string, empty template.HTML) regionPick {

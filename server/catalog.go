@@ -46,84 +46,51 @@ func (s *Server) needCatalog(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// euros writes an amount as French pages do: "350 000 €".
-func euros(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString("\u202f")
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + "\u00a0€"
-}
+// softwareCard is a software entry of a list; its categories and
+// savings are written by the page (label, money) in its language.
+type softwareCard = catalog.Item
 
-type labelled struct {
-	ID, Label string
-}
-
-func categoryLabels(ids []string) []labelled {
-	out := make([]labelled, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, labelled{id, catalog.CategoryLabel(id)})
-	}
-	return out
-}
-
-type softwareCard struct {
-	catalog.Item
-	CategoryList []labelled
-	SavingsLabel string
-}
-
-func cardOf(it catalog.Item) softwareCard {
-	c := softwareCard{Item: it, CategoryList: categoryLabels(it.Categories)}
-	if it.Savings > 0 {
-		c.SavingsLabel = euros(it.Savings)
-	}
-	return c
-}
+func cardOf(it catalog.Item) softwareCard { return it }
 
 type catalogPageData struct {
-	Page         *catalog.ListPage
-	Items        []softwareCard
-	Categories   []catalog.Category
-	Sizes        []catalog.SizeBand
-	Q, Category  string
-	MyRegion     bool
-	MySize       bool
-	HasContact   bool
-	Sort         string
-	Filtered     bool
-	SavingsLabel string
-	PrevURL      string
-	NextURL      string
-	Attribution  string
-	Error        string
-	Field        string
+	Page        *catalog.ListPage
+	Items       []softwareCard
+	Categories  []catalog.Category
+	Sizes       []catalog.SizeBand
+	Q, Category string
+	Region      string // INSEE code of the région chosen
+	MySize      bool
+	HasContact  bool
+	Sort        string
+	Filtered    bool
+	PrevURL     string
+	NextURL     string
+	Attribution string
+	Error       string
+	Field       string
 }
 
 func (s *Server) catalogPage(c *fiber.Ctx) error {
 	ctx, p := c.UserContext(), principal(c)
 	d := catalogPageData{Categories: catalog.Categories(), Sizes: catalog.SizeBands(), Q: c.Query("q"), Category: c.Query("category"),
-		MyRegion: c.Query("region") == "mine", MySize: c.Query("size") == "mine", HasContact: c.Query("contact") == "1",
+		Region: c.Query("region"), MySize: c.Query("size") == "mine", HasContact: c.Query("contact") == "1",
 		Sort: c.Query("sort"), Attribution: catalog.Attribution}
 	page, _ := strconv.Atoi(c.Query("page", "1"))
 	f := catalog.Filter{Q: d.Q, Category: d.Category, HasContact: d.HasContact, Sort: d.Sort, Page: page}
-	if d.MyRegion || d.MySize {
+	if d.Region == "mine" || d.MySize {
 		v, err := s.d.Catalog.Viewer(ctx, p)
 		if err != nil {
 			return err
 		}
-		if d.MyRegion {
-			f.Region = v.Region
+		if d.Region == "mine" {
+			d.Region = v.Region
 		}
 		if d.MySize {
 			f.Size = v.Size
 		}
 	}
-	d.Filtered = d.Q != "" || d.Category != "" || d.MyRegion || d.MySize || d.HasContact
+	f.Region = d.Region
+	d.Filtered = d.Q != "" || d.Category != "" || d.Region != "" || d.MySize || d.HasContact
 	pg, err := s.d.Catalog.List(ctx, p, f)
 	if err != nil {
 		if !formError(c, err) {
@@ -139,16 +106,12 @@ func (s *Server) catalogPage(c *fiber.Ctx) error {
 	for _, it := range pg.Items {
 		d.Items = append(d.Items, cardOf(it))
 	}
-	d.SavingsLabel = euros(pg.Network.Savings)
 	link := func(n int) string {
 		q := url.Values{}
-		for k, v := range map[string]string{"q": d.Q, "category": d.Category, "sort": d.Sort} {
+		for k, v := range map[string]string{"q": d.Q, "category": d.Category, "sort": d.Sort, "region": d.Region} {
 			if v != "" {
 				q.Set(k, v)
 			}
-		}
-		if d.MyRegion {
-			q.Set("region", "mine")
 		}
 		if d.MySize {
 			q.Set("size", "mine")
@@ -168,23 +131,11 @@ func (s *Server) catalogPage(c *fiber.Ctx) error {
 	return s.render(c, "catalog", "catalog", d)
 }
 
-type usageView struct {
-	catalog.UsageItem
-	HostingLabel string
-	SavingsLabel string
-}
+// usageView is a declaration as pages show it; its hosting and savings
+// are written by the page (label, money) in its language.
+type usageView = catalog.UsageItem
 
-func usageViews(us []catalog.UsageItem) []usageView {
-	out := make([]usageView, 0, len(us))
-	for _, u := range us {
-		v := usageView{UsageItem: u, HostingLabel: catalog.HostingLabel(string(u.Hosting))}
-		if u.SavingsEUR != nil {
-			v.SavingsLabel = euros(*u.SavingsEUR)
-		}
-		out = append(out, v)
-	}
-	return out
-}
+func usageViews(us []catalog.UsageItem) []usageView { return us }
 
 type softwarePageData struct {
 	View         *catalog.View
@@ -229,15 +180,13 @@ type usageFormData struct {
 	Software *catalog.Item
 	Viewer   catalog.Viewer
 	Contacts []catalog.Contact
-	Hostings []labelled
+	Hostings []string
 	Values   usageFormValues
 	Error    string
 	Field    string
 }
 
-func hostings() []labelled {
-	return []labelled{{"in_house", catalog.HostingLabel("in_house")}, {"pooled", catalog.HostingLabel("pooled")}, {"provider", catalog.HostingLabel("provider")}}
-}
+func hostings() []string { return []string{"in_house", "pooled", "provider"} }
 
 func usageFormValuesOf(c *fiber.Ctx) usageFormValues {
 	return usageFormValues{SinceYear: strings.TrimSpace(c.FormValue("since_year")), Scope: strings.TrimSpace(c.FormValue("scope")),
@@ -323,7 +272,7 @@ func (s *Server) declare(c *fiber.Ctx) error {
 	if err == nil {
 		var u *catalog.UsageItem
 		if u, err = s.d.Catalog.Declare(c.UserContext(), principal(c), in); err == nil {
-			s.flash(c, "Merci : l'utilisation de "+u.SoftwareName+" par "+u.OrganizationName+" est déclarée.")
+			s.flash(c, "catalog.flash_declared", "Software", u.SoftwareName, "Organization", u.OrganizationName)
 			return c.Redirect("/logiciels/"+u.SoftwareSlug+"#u-"+u.ID, fiber.StatusSeeOther)
 		}
 	}
@@ -387,7 +336,7 @@ func (s *Server) usageUpdate(c *fiber.Ctx) error {
 	if err == nil {
 		var u *catalog.UsageItem
 		if u, err = s.d.Catalog.Update(c.UserContext(), principal(c), c.Params("id"), in); err == nil {
-			s.flash(c, "La déclaration est mise à jour.")
+			s.flash(c, "catalog.flash_updated")
 			return c.Redirect("/logiciels/"+u.SoftwareSlug+"#u-"+u.ID, fiber.StatusSeeOther)
 		}
 	}
@@ -435,7 +384,7 @@ func (s *Server) usageWithdraw(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "La déclaration de "+u.SoftwareName+" par "+u.OrganizationName+" est retirée.")
+	s.flash(c, "catalog.flash_withdrawn", "Software", u.SoftwareName, "Organization", u.OrganizationName)
 	return c.Redirect("/logiciels/"+u.SoftwareSlug, fiber.StatusSeeOther)
 }
 
@@ -457,8 +406,8 @@ func (s *Server) usageModerate(c *fiber.Ctx) error {
 	action, reason := c.FormValue("action"), c.FormValue("reason")
 	u, err := s.d.Catalog.Moderate(c.UserContext(), principal(c), c.Params("id"), action, reason)
 	if err == nil {
-		msg := map[string]string{catalog.ModerateHide: "masquée", catalog.ModerateRestore: "rétablie", catalog.ModerateRemove: "supprimée"}[action]
-		s.flash(c, "La déclaration de "+u.SoftwareName+" par "+u.OrganizationName+" est "+msg+".")
+		msg := map[string]string{catalog.ModerateHide: "catalog.flash_hidden", catalog.ModerateRestore: "catalog.flash_restored", catalog.ModerateRemove: "catalog.flash_removed"}[action]
+		s.flash(c, msg, "Software", u.SoftwareName, "Organization", u.OrganizationName)
 		return c.Redirect("/logiciels/"+u.SoftwareSlug, fiber.StatusSeeOther)
 	}
 	if !formError(c, err) {
@@ -477,8 +426,7 @@ func (s *Server) usageModerate(c *fiber.Ctx) error {
 // --- collective and organization views ---
 
 type collectiveCatalogData struct {
-	View         *catalog.CollectiveView
-	SavingsLabel string
+	View *catalog.CollectiveView
 }
 
 func (s *Server) collectiveCatalogPage(c *fiber.Ctx) error {
@@ -486,13 +434,12 @@ func (s *Server) collectiveCatalogPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "collective_catalog", "collectives", collectiveCatalogData{View: v, SavingsLabel: euros(v.Figures.Savings)})
+	return s.render(c, "collective_catalog", "collectives", collectiveCatalogData{View: v})
 }
 
 type organizationPageData struct {
-	View         *catalog.OrganizationView
-	Usages       []usageView
-	SavingsLabel string
+	View   *catalog.OrganizationView
+	Usages []usageView
 }
 
 func (s *Server) organizationPage(c *fiber.Ctx) error {
@@ -505,7 +452,7 @@ func (s *Server) organizationPage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	return s.render(c, "organization", "catalog", organizationPageData{View: v, Usages: usageViews(v.Usages), SavingsLabel: euros(v.Savings)})
+	return s.render(c, "organization", "catalog", organizationPageData{View: v, Usages: usageViews(v.Usages)})
 }
 
 // --- open data and API ---

@@ -92,7 +92,7 @@ type eventPageData struct {
 	Event      *event.View
 	Programme  *event.Programme
 	Categories []event.Category
-	Consent    string
+	Closed     string // the message saying why registration is closed
 	Values     registrantValues
 	Error      string
 	Field      string
@@ -111,11 +111,25 @@ func (s *Server) eventPageWith(c *fiber.Ctx, d eventPageData) error {
 	if _, err := s.csrfToken(c); err != nil {
 		return err
 	}
-	d.Event, d.Programme, d.Categories, d.Consent = pr.Event, pr, event.Categories(), event.ConsentText
+	d.Event, d.Programme, d.Categories = pr.Event, pr, event.Categories()
+	d.Closed = closedMessages[pr.Event.ClosedReason]
+	if d.Closed == "" {
+		d.Closed = "event.closed_over"
+	}
 	if d.Error != "" {
 		c.Status(statusOf(fault.Invalid))
 	}
 	return s.render(c, "event", "events", d)
+}
+
+// closedMessages name, in the pages' languages, the reasons the events
+// domain gives (in French) for registration being closed.
+var closedMessages = map[string]string{
+	"l'événement n'est pas encore publié":          "event.closed_draft",
+	"l'événement est annulé":                       "event.closed_cancelled",
+	"les inscriptions ne sont pas encore ouvertes": "event.closed_not_yet",
+	"les inscriptions sont closes":                 "event.closed_over",
+	"l'événement a commencé":                       "event.closed_started",
 }
 
 func (s *Server) eventPage(c *fiber.Ctx) error { return s.eventPageWith(c, eventPageData{}) }
@@ -206,7 +220,7 @@ func (s *Server) mineDelete(c *fiber.Ctx) error {
 	if err := s.d.Events.DeleteMine(c.UserContext(), c.Params("token")); err != nil {
 		return err
 	}
-	s.flash(c, "Votre inscription et vos données ont été supprimées.")
+	s.flash(c, "event.flash_data_deleted")
 	return c.Redirect("/evenements", fiber.StatusSeeOther)
 }
 
@@ -219,19 +233,15 @@ type eventFormData struct {
 	Programme  *event.Programme
 	Collective model.Collective
 	Values     map[string]string
-	Kinds      []sessionKind
-	Error      string
-	Field      string
+	// SessionValues keep what was typed in the new session's form.
+	SessionValues map[string]string
+	Kinds         []model.SessionKind
+	Error         string
+	Field         string
 }
 
-type sessionKind struct{ ID, Label string }
-
-func sessionKinds() []sessionKind {
-	var out []sessionKind
-	for _, k := range []model.SessionKind{model.SessionTalk, model.SessionWorkshop, model.SessionRoundTable} {
-		out = append(out, sessionKind{string(k), event.KindLabel(k)})
-	}
-	return out
+func sessionKinds() []model.SessionKind {
+	return []model.SessionKind{model.SessionTalk, model.SessionWorkshop, model.SessionRoundTable}
 }
 
 func localValue(t time.Time) string {
@@ -320,7 +330,7 @@ func (s *Server) eventCreate(c *fiber.Ctx) error {
 	if err == nil {
 		var v *event.View
 		if v, err = s.d.Events.Create(c.UserContext(), principal(c), c.Params("slug"), in); err == nil {
-			s.flash(c, "Brouillon créé : complétez le programme, puis publiez l'événement.")
+			s.flash(c, "event_form.flash_created")
 			return c.Redirect("/evenements/"+v.ID+"/modifier", fiber.StatusSeeOther)
 		}
 	}
@@ -372,11 +382,27 @@ func (s *Server) eventFormError(c *fiber.Ctx, err error, vals map[string]string)
 	return s.render(c, "event_form", "events", d)
 }
 
+// sessionFormError shows the edit page again with the new session's
+// form as it was typed and its error.
+func (s *Server) sessionFormError(c *fiber.Ctx, err error, vals map[string]string) error {
+	if !fault.Is(err, fault.Invalid) && !fault.Is(err, fault.Conflict) {
+		return err
+	}
+	d, derr := s.editData(c)
+	if derr != nil {
+		return derr
+	}
+	d.SessionValues = vals
+	d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+	c.Status(statusOf(fault.KindOf(err)))
+	return s.render(c, "event_form", "events", d)
+}
+
 func (s *Server) eventUpdate(c *fiber.Ctx) error {
 	in, vals, err := eventInput(c)
 	if err == nil {
 		if _, err = s.d.Events.Update(c.UserContext(), principal(c), c.Params("id"), in); err == nil {
-			s.flash(c, "Événement enregistré.")
+			s.flash(c, "event_form.flash_saved")
 			return c.Redirect("/evenements/"+c.Params("id")+"/modifier", fiber.StatusSeeOther)
 		}
 	}
@@ -387,7 +413,7 @@ func (s *Server) eventPublish(c *fiber.Ctx) error {
 	if err := s.d.Events.Publish(c.UserContext(), principal(c), c.Params("id")); err != nil {
 		return s.eventFormError(c, err, nil)
 	}
-	s.flash(c, "Événement publié : les inscriptions suivent les dates que vous avez fixées.")
+	s.flash(c, "event_form.flash_published")
 	return c.Redirect("/evenements/"+c.Params("id"), fiber.StatusSeeOther)
 }
 
@@ -395,23 +421,39 @@ func (s *Server) eventCancel(c *fiber.Ctx) error {
 	if err := s.d.Events.Cancel(c.UserContext(), principal(c), c.Params("id"), c.FormValue("message")); err != nil {
 		return s.eventFormError(c, err, nil)
 	}
-	s.flash(c, "Événement annulé : chaque inscrit reçoit votre message par e-mail.")
+	s.flash(c, "event_form.flash_cancelled")
 	return c.Redirect("/evenements/"+c.Params("id"), fiber.StatusSeeOther)
 }
 
+// sessionFields are the new session form's fields, named apart from
+// the event's own (both forms are on the same page).
+var sessionFields = map[string]string{"title": "s-title", "starts_at": "session_starts_at", "ends_at": "session_ends_at", "capacity": "session_capacity"}
+
 func (s *Server) sessionAdd(c *fiber.Ctx) error {
+	vals := map[string]string{}
+	for _, k := range []string{"kind", "title", "abstract", "session_starts_at", "session_ends_at", "track", "room", "speakers", "session_capacity"} {
+		vals[k] = c.FormValue(k)
+	}
+	fail := func(err error) error {
+		if f := fault.FieldOf(err); f != "" && fault.Is(err, fault.Invalid) {
+			if n, ok := sessionFields[f]; ok {
+				err = fault.Field(n, "%s", fault.MessageOf(err))
+			}
+		}
+		return s.sessionFormError(c, err, vals)
+	}
 	in := event.SessionInput{Kind: model.SessionKind(c.FormValue("kind")), Title: c.FormValue("title"), Abstract: c.FormValue("abstract"),
 		Track: c.FormValue("track"), Room: c.FormValue("room")}
 	var err error
 	if in.StartsAt, err = event.ParseLocal(c.FormValue("session_starts_at")); err != nil {
-		return s.eventFormError(c, fault.Field("session_starts_at", "début de séance attendu (AAAA-MM-JJ HH:MM)"), nil)
+		return fail(fault.Field("session_starts_at", "début de séance attendu (AAAA-MM-JJ HH:MM)"))
 	}
 	if in.EndsAt, err = event.ParseLocal(c.FormValue("session_ends_at")); err != nil {
-		return s.eventFormError(c, fault.Field("session_ends_at", "fin de séance attendue (AAAA-MM-JJ HH:MM)"), nil)
+		return fail(fault.Field("session_ends_at", "fin de séance attendue (AAAA-MM-JJ HH:MM)"))
 	}
 	if v := strings.TrimSpace(c.FormValue("session_capacity")); v != "" {
 		if in.Capacity, err = strconv.Atoi(v); err != nil {
-			return s.eventFormError(c, fault.Field("session_capacity", "un nombre de places est attendu"), nil)
+			return fail(fault.Field("session_capacity", "un nombre de places est attendu"))
 		}
 	}
 	for _, l := range strings.Split(c.FormValue("speakers"), "\n") {
@@ -421,9 +463,9 @@ func (s *Server) sessionAdd(c *fiber.Ctx) error {
 		}
 	}
 	if _, err := s.d.Events.AddSession(c.UserContext(), principal(c), c.Params("id"), in); err != nil {
-		return s.eventFormError(c, err, nil)
+		return fail(err)
 	}
-	s.flash(c, "Séance ajoutée au programme.")
+	s.flash(c, "event_form.flash_session_added")
 	return c.Redirect("/evenements/"+c.Params("id")+"/modifier#programme", fiber.StatusSeeOther)
 }
 
@@ -431,7 +473,7 @@ func (s *Server) sessionDelete(c *fiber.Ctx) error {
 	if err := s.d.Events.DeleteSession(c.UserContext(), principal(c), c.Params("id"), c.Params("session")); err != nil {
 		return err
 	}
-	s.flash(c, "Séance retirée du programme.")
+	s.flash(c, "event_form.flash_session_removed")
 	return c.Redirect("/evenements/"+c.Params("id")+"/modifier#programme", fiber.StatusSeeOther)
 }
 
@@ -441,6 +483,7 @@ type attendeesData struct {
 	CSVURL     string
 	Values     registrantValues
 	Error      string
+	Field      string
 	Added      string
 }
 
@@ -492,10 +535,10 @@ func (s *Server) attendeeAdd(c *fiber.Ctx) error {
 	}
 	d := attendeesData{A: a, Categories: event.Categories(), CSVURL: "/evenements/" + a.Event.ID + "/inscrits.csv"}
 	if err != nil {
-		d.Values, d.Error = vals, fault.MessageOf(err)
+		d.Values, d.Error, d.Field = vals, fault.MessageOf(err), fault.FieldOf(err)
 		c.Status(statusOf(fault.KindOf(err)))
 	} else {
-		d.Added = in.Name + " : inscription " + event.StatusLabel(r.Status) + "."
+		d.Added = s.tr(c, "attendees.added", "Name", in.Name, "Status", s.tr(c, "regstatus."+string(r.Status)))
 	}
 	return s.render(c, "event_attendees", "events", d)
 }

@@ -125,11 +125,11 @@ func (s *Server) federationDecide(c *fiber.Ctx) error {
 	}
 	switch d {
 	case federation.DecisionAccept:
-		s.flash(c, "L'abonnement est accepté.")
+		s.flash(c, "federation.flash_accepted")
 	case federation.DecisionBan:
-		s.flash(c, "L'abonnement est refusé et le compte banni.")
+		s.flash(c, "federation.flash_banned")
 	default:
-		s.flash(c, "L'abonnement est refusé.")
+		s.flash(c, "federation.flash_rejected")
 	}
 	return c.Redirect("/c/"+c.Params("slug")+"/federation", fiber.StatusSeeOther)
 }
@@ -138,7 +138,7 @@ func (s *Server) federationResolve(c *fiber.Ctx) error {
 	if err := s.d.Federation.ResolveReport(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
 		return err
 	}
-	s.flash(c, "Le signalement est traité.")
+	s.flash(c, "federation.flash_resolved")
 	return c.Redirect("/c/"+c.Params("slug")+"/federation", fiber.StatusSeeOther)
 }
 
@@ -157,7 +157,7 @@ func (s *Server) federationBlock(c *fiber.Ctx) error {
 	if _, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), c.FormValue("host"), c.FormValue("reason")); err != nil {
 		return err
 	}
-	s.flash(c, "L'instance est bloquée.")
+	s.flash(c, "federation.flash_blocked")
 	return c.Redirect("/admin/federation", fiber.StatusSeeOther)
 }
 
@@ -165,7 +165,7 @@ func (s *Server) federationUnblock(c *fiber.Ctx) error {
 	if err := s.d.Federation.UnblockInstance(c.UserContext(), principal(c), c.Params("host")); err != nil {
 		return err
 	}
-	s.flash(c, "L'instance n'est plus bloquée.")
+	s.flash(c, "federation.flash_unblocked")
 	return c.Redirect("/admin/federation", fiber.StatusSeeOther)
 }
 
@@ -209,9 +209,9 @@ func (s *Server) accountFederation(c *fiber.Ctx) error {
 		return err
 	}
 	if on {
-		s.flash(c, "Votre profil est visible dans le fédivers.")
+		s.flash(c, "federation.flash_visible")
 	} else {
-		s.flash(c, "Votre profil n'est plus visible dans le fédivers.")
+		s.flash(c, "federation.flash_hidden")
 	}
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
