@@ -67,8 +67,9 @@ func TestSearchSuggestions(t *testing.T) {
 			t.Errorf("Escape did not close the list")
 		}
 		// Enter on a highlighted suggestion opens it.
+		// Wait for the list that answers the new text, not an older one.
 		tb.do("type again", chromedp.SendKeys(chromedp.CSS("#q"), "e"),
-			chromedp.WaitVisible(chromedp.CSS(`#q-suggestions [role=option]`)))
+			chromedp.WaitVisible(chromedp.CSS(`#q-suggestions[data-query="`+prefix+`e"] [role=option]`)))
 		want := eval[string](tb, `document.querySelector("#q-suggestions [role=option]").dataset.url`)
 		tb.keys(kb.ArrowDown, false)
 		tb.keys(kb.Enter, true)

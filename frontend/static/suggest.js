@@ -38,8 +38,16 @@
     items.forEach(function (li, j) { li.setAttribute("aria-selected", j === active ? "true" : "false"); });
     input.setAttribute("aria-activedescendant", items[active].id);
   }
-  function show(hits) {
+  // dismiss closes the list and forgets what was asked: a late answer
+  // must not open it again.
+  function dismiss() {
+    clearTimeout(timer);
+    if (ctrl) { ctrl.abort(); ctrl = null; }
     close();
+  }
+  function show(hits, q) {
+    close();
+    list.dataset.query = q;
     hits.forEach(function (h, i) {
       var li = document.createElement("li");
       li.id = list.id + "-" + i;
@@ -65,7 +73,7 @@
     fetch(input.dataset.suggest + "?prefix=1&limit=5&q=" + encodeURIComponent(q),
       { signal: ctrl.signal, headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { hits: [] }; })
-      .then(function (d) { if (input.value === q) show(d.hits || []); })
+      .then(function (d) { if (input.value === q) show(d.hits || [], q); })
       .catch(function () { /* aborted or offline: the form still works */ });
   }
   input.addEventListener("input", function () {
@@ -82,8 +90,15 @@
       location.href = items[active].dataset.url;
     } else if (e.key === "Escape" && !list.hidden) {
       e.preventDefault();
-      close();
+      dismiss();
     }
   });
-  input.addEventListener("blur", close);
+  input.addEventListener("blur", dismiss);
+  // Enter on a highlighted suggestion opens it: the form is not sent too
+  // (some browsers send it from the key's character event).
+  if (input.form) {
+    input.form.addEventListener("submit", function (e) {
+      if (active >= 0 && !list.hidden) e.preventDefault();
+    });
+  }
 })();
