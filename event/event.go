@@ -127,9 +127,9 @@ type View struct {
 	Remaining int
 	// RegistrationOpen: a visitor may register now.
 	RegistrationOpen bool
-	// ClosedReason says why not, in French, when RegistrationOpen is false.
-	ClosedReason string
-	CanManage    bool
+	// Closed says why not, when RegistrationOpen is false.
+	Closed    Closed
+	CanManage bool
 }
 
 // URL is the event's public page.
@@ -160,19 +160,42 @@ func (v *View) partners(role string) []model.EventPartner {
 // Description renders as HTML; the stored HTML was sanitized when written.
 func (v *View) DescriptionSafe() template.HTML { return template.HTML(v.DescriptionHTML) } //nolint:gosec // sanitized by markdown/
 
-// openState says whether registration is open at now.
-func openState(e *model.Event, now time.Time) (bool, string) {
+// Closed is why registration is closed: a stable code that pages translate,
+// and a French sentence (String) for errors.
+type Closed string
+
+// The reasons registration may be closed.
+const (
+	ClosedDraft     Closed = "draft"
+	ClosedCancelled Closed = "cancelled"
+	ClosedNotYet    Closed = "not_yet"
+	ClosedOver      Closed = "over"
+	ClosedStarted   Closed = "started"
+)
+
+var closedSentences = map[Closed]string{
+	ClosedDraft:     "l'événement n'est pas encore publié",
+	ClosedCancelled: "l'événement est annulé",
+	ClosedNotYet:    "les inscriptions ne sont pas encore ouvertes",
+	ClosedOver:      "les inscriptions sont closes",
+	ClosedStarted:   "l'événement a commencé",
+}
+
+func (c Closed) String() string { return closedSentences[c] }
+
+// openState says whether registration is open at now, and if not why.
+func openState(e *model.Event, now time.Time) (bool, Closed) {
 	switch {
 	case e.Status == model.EventDraft:
-		return false, "l'événement n'est pas encore publié"
+		return false, ClosedDraft
 	case e.Status == model.EventCancelled:
-		return false, "l'événement est annulé"
+		return false, ClosedCancelled
 	case !e.RegistrationOpensAt.IsZero() && now.Before(e.RegistrationOpensAt):
-		return false, "les inscriptions ne sont pas encore ouvertes"
+		return false, ClosedNotYet
 	case !e.RegistrationClosesAt.IsZero() && !now.Before(e.RegistrationClosesAt):
-		return false, "les inscriptions sont closes"
+		return false, ClosedOver
 	case !now.Before(e.StartsAt):
-		return false, "l'événement a commencé"
+		return false, ClosedStarted
 	}
 	return true, ""
 }
@@ -543,7 +566,7 @@ func (s *Service) view(ctx context.Context, db bun.IDB, e *model.Event) (*View, 
 	if e.Capacity > 0 {
 		v.Remaining = max(0, e.Capacity-v.Confirmed)
 	}
-	v.RegistrationOpen, v.ClosedReason = openState(e, s.now())
+	v.RegistrationOpen, v.Closed = openState(e, s.now())
 	return v, nil
 }
 

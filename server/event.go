@@ -112,24 +112,14 @@ func (s *Server) eventPageWith(c *fiber.Ctx, d eventPageData) error {
 		return err
 	}
 	d.Event, d.Programme, d.Categories = pr.Event, pr, event.Categories()
-	d.Closed = closedMessages[pr.Event.ClosedReason]
-	if d.Closed == "" {
+	d.Closed = "event.closed_" + string(pr.Event.Closed)
+	if pr.Event.Closed == "" {
 		d.Closed = "event.closed_over"
 	}
 	if d.Error != "" {
 		c.Status(statusOf(fault.Invalid))
 	}
 	return s.render(c, "event", "events", d)
-}
-
-// closedMessages name, in the pages' languages, the reasons the events
-// domain gives (in French) for registration being closed.
-var closedMessages = map[string]string{
-	"l'événement n'est pas encore publié":          "event.closed_draft",
-	"l'événement est annulé":                       "event.closed_cancelled",
-	"les inscriptions ne sont pas encore ouvertes": "event.closed_not_yet",
-	"les inscriptions sont closes":                 "event.closed_over",
-	"l'événement a commencé":                       "event.closed_started",
 }
 
 func (s *Server) eventPage(c *fiber.Ctx) error { return s.eventPageWith(c, eventPageData{}) }
