@@ -68,6 +68,8 @@ type Service struct {
 
 	keyMu    sync.Mutex
 	keyCache map[string]*localKey
+
+	blocks blockList // the node's copy of the instance block list
 }
 
 // New returns the federation service. SetQueue must be called before

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net"
 	"strings"
 	"time"
 
@@ -39,35 +38,6 @@ func NormalizeHost(h string) (string, bool) {
 		return "", false
 	}
 	return h, true
-}
-
-// Blocked reports whether a host (host or host:port) is blocked, itself
-// or through a parent domain: blocking example.org blocks
-// social.example.org. Outgoing delivery asks it too. A database error
-// counts as blocked: better refuse than let a blocked instance in.
-func (s *Service) Blocked(ctx context.Context, host string) bool {
-	host = strings.ToLower(host)
-	if host == "" {
-		return false
-	}
-	cands := []string{host}
-	name := host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		name = h
-		cands = append(cands, h)
-	}
-	if net.ParseIP(name) == nil {
-		for i := strings.IndexByte(name, '.'); i >= 0 && strings.Contains(name[i+1:], "."); i = strings.IndexByte(name, '.') {
-			name = name[i+1:]
-			cands = append(cands, name)
-		}
-	}
-	ok, err := s.d.DB.R.NewSelect().TableExpr("instance_blocks").Where("host IN (?)", bun.List(cands)).Exists(ctx)
-	if err != nil {
-		s.log.ErrorContext(ctx, "block list unreadable", "err", err)
-		return true
-	}
-	return ok
 }
 
 func mustAdmin(p access.Principal) error {
@@ -109,6 +79,7 @@ func (s *Service) BlockInstance(ctx context.Context, p access.Principal, host, r
 		_, err := tx.NewDelete().TableExpr("federation_followers").Where("remote_host = ? OR remote_host LIKE ? OR remote_host LIKE ? OR remote_host LIKE ?", h, h+":%", "%."+h, "%."+h+":%").Exec(ctx)
 		return err
 	})
+	s.blocks.invalidate()
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +93,7 @@ func (s *Service) UnblockInstance(ctx context.Context, p access.Principal, host 
 	}
 	h, _ := NormalizeHost(host)
 	res, err := s.d.DB.W.NewDelete().TableExpr("instance_blocks").Where("host = ?", h).Exec(ctx)
+	s.blocks.invalidate()
 	if err != nil {
 		return err
 	}

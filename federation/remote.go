@@ -47,13 +47,20 @@ func (s *Service) FetchKey(ctx context.Context, keyID string, refresh bool) (*si
 		return nil, ErrBlocked
 	}
 	if !refresh {
+		// Parsed keys stay in memory: a signed GET or inbox POST then
+		// costs no database read and no PEM parse for a known signer.
+		if pk, ok := s.keys.Cached(keyID); ok {
+			return pk, nil
+		}
 		var ra remoteActor
 		err := s.d.DB.R.NewSelect().Model(&ra).Where("key_id = ?", keyID).Limit(1).Scan(ctx)
 		// The stored key counts only for a key of the actor's own host: a
 		// document cannot claim another server's keyId.
 		if err == nil && ra.PublicKeyPEM != "" && ap.Host(ra.IRI) == ap.Host(keyID) {
 			if k, perr := signature.ParsePublicKeyPEM(ra.PublicKeyPEM); perr == nil {
-				return &signature.PublicKey{ID: keyID, Owner: ra.IRI, Key: k}, nil
+				pk := &signature.PublicKey{ID: keyID, Owner: ra.IRI, Key: k}
+				s.keys.Add(pk)
+				return pk, nil
 			}
 		}
 	}

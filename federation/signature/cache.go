@@ -101,6 +101,14 @@ func (c *CachedFetcher) FetchKey(ctx context.Context, keyID string, refresh bool
 	}
 }
 
+// Cached returns the key cached for keyID, if any and younger than TTL,
+// without fetching it.
+func (c *CachedFetcher) Cached(keyID string) (*PublicKey, bool) { return c.lookup(keyID) }
+
+// Add caches a key obtained elsewhere (e.g. read from a database of known
+// actors), as if it had just been fetched.
+func (c *CachedFetcher) Add(pk *PublicKey) { c.store(pk.ID, pk) }
+
 // Len returns the number of keys cached.
 func (c *CachedFetcher) Len() int {
 	c.mu.Lock()
