@@ -121,16 +121,31 @@ func BenchmarkInboxPOST(b *testing.B) {
 	b.Cleanup(rs.Close)
 	signer := signature.Signer{KeyID: actor + "#main-key", Key: key}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	// The requests are signed before the clock starts (about 1 ms of CPU
+	// each, which would otherwise be most of what is measured): the
+	// benchmark measures the hub's side, 16 requests in flight.
+	type signed struct {
+		body []byte
+		hdr  http.Header
+	}
+	reqs := make(chan signed, b.N)
+	for range b.N {
+		body := []byte(fmt.Sprintf(`{"id":"%s/follows/%s","type":"Follow","actor":"%s","object":"%s/c/alpes/g/sig"}`, rbase, model.NewID(), actor, base))
+		req, _ := http.NewRequest("POST", base+"/inbox", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/activity+json")
+		if err := signer.Sign(req, body); err != nil {
+			b.Fatal(err)
+		}
+		reqs <- signed{body, req.Header}
+	}
+	close(reqs)
+	b.SetParallelism(8)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			body := []byte(fmt.Sprintf(`{"id":"%s/follows/%s","type":"Follow","actor":"%s","object":"%s/c/alpes/g/sig"}`, rbase, model.NewID(), actor, base))
-			req, _ := http.NewRequest("POST", base+"/inbox", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/activity+json")
-			if err := signer.Sign(req, body); err != nil {
-				b.Error(err)
-				return
-			}
+			sr := <-reqs
+			req, _ := http.NewRequest("POST", base+"/inbox", bytes.NewReader(sr.body))
+			req.Header = sr.hdr
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Error(err)

@@ -69,7 +69,8 @@ type Service struct {
 	keyMu    sync.Mutex
 	keyCache map[string]*localKey
 
-	blocks blockList // the node's copy of the instance block list
+	blocks  blockList   // the node's copy of the instance block list
+	accepts groupCommit // received activities waiting for their transaction
 }
 
 // New returns the federation service. SetQueue must be called before

@@ -31,6 +31,19 @@ type InboxJob struct {
 // Kind names the job; stored, never renamed.
 func (InboxJob) Kind() string { return "federation.inbox" }
 
+// InboxQueue is the job queue received activities are processed in, apart
+// from mails and indexing: a burst of activities from the fediverse does
+// not delay a registration's confirmation mail, and the reverse.
+const InboxQueue = "inbox"
+
+// InboxWorkers is how many received activities a process handles at once
+// (each is a few short queries): with River fetching jobs at most every
+// 100 ms, the workers bound how many are processed per second.
+const InboxWorkers = 32
+
+// Queue implements jobs.Queued.
+func (InboxJob) Queue() string { return InboxQueue }
+
 // RegisterJobs registers the handler of received activities.
 func (s *Service) RegisterJobs(reg *jobs.Registry) {
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, j InboxJob) error { return s.Process(ctx, j) })
@@ -115,18 +128,8 @@ func (s *Service) receive(r *http.Request) (int, string) {
 		sum := sha256.Sum256(body)
 		id = "urn:sha256:" + hex.EncodeToString(sum[:])
 	}
-	err = s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		row := receivedRow{ID: id, Actor: act.Actor.ID, Type: trunc(act.Kind(), 100), ReceivedAt: time.Now().UTC()}
-		res, err := tx.NewInsert().Model(&row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // already received: a retry by the sender
-		}
-		return s.queue.Enqueue(ctx, tx, InboxJob{Recipient: recipient, Activity: body})
-	})
-	if err != nil {
+	row := receivedRow{ID: id, Actor: act.Actor.ID, Type: trunc(act.Kind(), 100), ReceivedAt: time.Now().UTC()}
+	if err := s.accepts.submit(ctx, s.recordReceived, &accepted{ctx: ctx, row: row, job: InboxJob{Recipient: recipient, Activity: body}}); err != nil {
 		s.log.ErrorContext(ctx, "inbox enqueue failed", "err", err)
 		return http.StatusServiceUnavailable, "cannot record the activity now; try again later"
 	}
@@ -140,4 +143,24 @@ type receivedRow struct {
 	Actor      string    `bun:"actor"`
 	Type       string    `bun:"type"`
 	ReceivedAt time.Time `bun:"received_at"`
+}
+
+// recordReceived writes accepted activities in one transaction: their IDs
+// in federation_received (a second delivery of an ID is dropped there) and
+// a processing job for each new one.
+func (s *Service) recordReceived(ctx context.Context, batch []*accepted) error {
+	return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		items := make([]jobs.Item, 0, len(batch))
+		for _, a := range batch {
+			res, err := tx.NewInsert().Model(&a.row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // already received: a retry by the sender
+			}
+			items = append(items, jobs.Item{Ctx: a.ctx, Args: a.job})
+		}
+		return s.queue.EnqueueBatch(ctx, tx, items)
+	})
 }

@@ -194,7 +194,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	}
 	if h.Queue, err = jobs.New(h.DB, reg, jobs.Options{Logger: log, Workers: workers, Periodic: append(append(discussion.Periodic(),
 		jobs.Periodic{Every: resource.SweepEvery, Args: func() jobs.Args { return resource.SweepArgs{} }}), event.Periodic()...),
-		Queues: map[string]int{delivery.QueueName: delivery.DefaultWorkers}}); err != nil {
+		Queues: map[string]int{delivery.QueueName: delivery.DefaultWorkers, federation.InboxQueue: federation.InboxWorkers}}); err != nil {
 		return nil, err
 	}
 

@@ -40,6 +40,7 @@ type Registry struct {
 	workers *river.Workers
 	log     *slog.Logger
 	kinds   []string
+	queues  map[string]bool // named queues of the registered kinds (Queued)
 }
 
 // NewRegistry returns an empty registry.
@@ -64,6 +65,12 @@ func Handle[T Args](r *Registry, fn func(ctx context.Context, job Job, args T) e
 	var zero T
 	kind := zero.Kind()
 	r.kinds = append(r.kinds, kind)
+	if q, ok := any(zero).(Queued); ok && q.Queue() != "" {
+		if r.queues == nil {
+			r.queues = map[string]bool{}
+		}
+		r.queues[q.Queue()] = true
+	}
 	log := r.log
 	river.AddWorker(r.workers, river.WorkFunc(func(ctx context.Context, j *river.Job[T]) error {
 		var m meta
@@ -153,7 +160,13 @@ func New(db *store.DB, reg *Registry, opts Options) (*Queue, error) {
 		CompletedJobRetentionPeriod: 24 * time.Hour,
 		RescueStuckJobsAfter:        opts.RescueAfter,
 	}
-	if cfg.FetchPollInterval > 0 && cfg.FetchPollInterval < river.FetchCooldownDefault {
+	// River fetches new jobs at most once per cooldown (100 ms by
+	// default): with short jobs, that bounds a queue to its workers ten
+	// times a second (8 workers: 80 received activities a second). A
+	// shorter cooldown lets the workers keep up with a burst; when no job
+	// is waiting, the poll interval alone decides.
+	cfg.FetchCooldown = 25 * time.Millisecond
+	if cfg.FetchPollInterval > 0 && cfg.FetchPollInterval < cfg.FetchCooldown {
 		cfg.FetchCooldown = cfg.FetchPollInterval
 	}
 	if opts.Workers > 0 {
@@ -164,6 +177,13 @@ func New(db *store.DB, reg *Registry, opts Options) (*Queue, error) {
 		for name, n := range opts.Queues {
 			if n > 0 && name != river.QueueDefault {
 				cfg.Queues[name] = river.QueueConfig{MaxWorkers: n}
+			}
+		}
+		// A queue that a registered kind runs in and Options did not size
+		// gets Workers: its jobs must run somewhere.
+		for name := range reg.queues {
+			if _, ok := cfg.Queues[name]; !ok {
+				cfg.Queues[name] = river.QueueConfig{MaxWorkers: opts.Workers}
 			}
 		}
 		cfg.Workers = reg.workers
@@ -192,6 +212,29 @@ func (q *Queue) Enqueue(ctx context.Context, tx bun.Tx, args Args) error {
 func (q *Queue) EnqueueAt(ctx context.Context, tx bun.Tx, args Args, at time.Time) error {
 	if _, err := q.client.InsertTx(ctx, tx.Tx, args, insertOpts(ctx, args, at)); err != nil {
 		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// Item is a job of EnqueueBatch with the context it comes from (whose
+// request ID goes with it).
+type Item struct {
+	Ctx  context.Context
+	Args Args
+}
+
+// EnqueueBatch is EnqueueMany for jobs coming from different requests:
+// each keeps its own request ID.
+func (q *Queue) EnqueueBatch(ctx context.Context, tx bun.Tx, items []Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(items))
+	for i, it := range items {
+		params[i] = river.InsertManyParams{Args: it.Args, InsertOpts: insertOpts(it.Ctx, it.Args, time.Time{})}
+	}
+	if _, err := q.client.InsertManyFastTx(ctx, tx.Tx, params); err != nil {
+		return fmt.Errorf("enqueue %d %s: %w", len(items), items[0].Args.Kind(), err)
 	}
 	return nil
 }
