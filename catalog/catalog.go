@@ -423,7 +423,11 @@ func (s *Service) Get(ctx context.Context, p access.Principal, ref string) (*Vie
 		Join("LEFT JOIN working_groups AS g ON g.id = r.group_id").
 		ColumnExpr("r.id, r.title, c.slug AS collective_slug").
 		Where("(r.group_id IS NULL OR g.visibility = ?)", model.VisibilityPublic).
-		Where("(r.software_id = ? OR EXISTS (SELECT 1 FROM resource_tags t WHERE t.resource_id = r.id AND (t.tag = ? OR t.tag = ?)))", it.ID, it.Slug, strings.ToLower(it.Name)).
+		// The few resources about the software are looked up through
+		// their indexes first (resources_software, resource_tags_tag),
+		// then sorted: walking every resource newest first until ten
+		// match read the whole table for most entries.
+		Where("r.id IN (SELECT r2.id FROM resources AS r2 WHERE r2.software_id = ? UNION SELECT t.resource_id FROM resource_tags AS t WHERE t.tag IN (?, ?))", it.ID, it.Slug, strings.ToLower(it.Name)).
 		OrderExpr("r.created_at DESC").Limit(10).Scan(ctx, &v.Resources); err != nil {
 		return nil, fault.Wrap(op, err)
 	}
