@@ -250,6 +250,19 @@ func TestFederationGoldenPayloads(t *testing.T) {
 				!isDate(o.PublishedAt, "2025-02-01T11:59:45.094Z") {
 				t.Errorf("video = %+v", o)
 			}
+
+			// PeerTube's own fixture: an Announce without @context, by an
+			// account.
+			rs2 := newRemote(t, "127.0.2.9", false)
+			follow(t, rs2)
+			video2 := rs2.base + "/videos/watch/e7946124-7b72-4ad7-9d22-844a84bb2de1"
+			rs2.serve("/videos/watch/e7946124-7b72-4ad7-9d22-844a84bb2de1", golden(t, "testdata/content/peertube-video.json", "https://tilvids.com", rs2.base))
+			deliver(t, rs2, fr.base+"/inbox", golden(t, "testdata/content/peertube-announce-without-context.json",
+				"http://127.0.0.1:9002/accounts/peertube", rs2.actor,
+				"http://127.0.0.1:9002/videos/watch/997111d4-e8d8-4f45-99d3-857905785d05", video2, "http://127.0.0.1:9002", rs2.base))
+			if o := waitStored(t, video2); o.Type != "Video" || o.OriginActor != rs2.actor || o.URL != video2 {
+				t.Errorf("video announced without @context = %+v", o)
+			}
 		})
 
 		t.Run("gotosocial", func(t *testing.T) {
