@@ -112,6 +112,14 @@ func TestFederationGoldenPayloads(t *testing.T) {
 				t.Errorf("note = %+v", o)
 			}
 
+			// Mastodon's documentation: a Note with a custom emoji, sent in
+			// a Create by the test; no author, so the sender is the author.
+			deliver(t, rs, fr.base+"/inbox", rs.activity("Create", json.RawMessage(golden(t, "testdata/content/mastodon-docs-emoji-note.json",
+				"https://example.com", rs.base))))
+			if o := waitStored(t, rs.base+"/@alice/hello-world"); o.Type != "Note" || o.Content != "Hello world :kappa:" || o.Author != rs.actor || o.Tags != "[]" {
+				t.Errorf("emoji note = %+v", o)
+			}
+
 			// The Like of the test names the note just stored (the source
 			// likes a Lemmy post).
 			deliver(t, rs, fr.base+"/inbox", golden(t, "testdata/activities/mastodon-like_page.json",
