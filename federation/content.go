@@ -158,8 +158,9 @@ func locationText(raw json.RawMessage) string {
 	return trunc(strings.Join(out, ", "), 500)
 }
 
-// tags keeps mentions and hashtags: type, name, href.
-func tagsJSON(raw json.RawMessage) string {
+// tags keeps mentions and hashtags: type, name, href (resolved against
+// the object's id: Gancio sends hashtag hrefs relative to its host).
+func tagsJSON(raw json.RawMessage, base string) string {
 	var arr []struct {
 		Type ap.Strings `json:"type"`
 		Name string     `json:"name"`
@@ -178,11 +179,28 @@ func tagsJSON(raw json.RawMessage) string {
 	out := []map[string]string{}
 	for _, t := range arr {
 		if k := t.Type.First(); (k == "Mention" || k == "Hashtag") && len(out) < 50 {
-			out = append(out, map[string]string{"type": k, "name": trunc(t.Name, 200), "href": trunc(t.Href, 2048)})
+			out = append(out, map[string]string{"type": k, "name": trunc(t.Name, 200), "href": trunc(absolute(base, t.Href), 2048)})
 		}
 	}
 	b, _ := json.Marshal(out)
 	return string(b)
+}
+
+// absolute resolves href against base; "" when it is not an http(s) URL
+// once resolved.
+func absolute(base, href string) string {
+	if href == "" {
+		return ""
+	}
+	b, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	u, err := b.Parse(href)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return ""
+	}
+	return u.String()
 }
 
 func parseTime(s string) time.Time {
@@ -294,7 +312,7 @@ func (s *Service) onContent(ctx context.Context, in *Incoming, announced bool) e
 	}
 	o := RemoteObject{IRI: d.ID, OriginActor: origin, Author: author, AuthorName: trunc(authorName, 200), Type: d.Type.First(),
 		Name: trunc(d.Name, 500), Content: trunc(Sanitize(content), 64<<10), URL: link, InReplyTo: d.InReplyTo.ID,
-		StartTime: parseTime(d.StartTime), Location: locationText(d.Location), Tags: tagsJSON(d.Tag), PublishedAt: pub, UpdatedAt: now}
+		StartTime: parseTime(d.StartTime), Location: locationText(d.Location), Tags: tagsJSON(d.Tag, d.ID), PublishedAt: pub, UpdatedAt: now}
 	_, err = s.d.DB.W.NewInsert().Model(&o).On("CONFLICT (iri) DO UPDATE").
 		Set("author_name = EXCLUDED.author_name, type = EXCLUDED.type, name = EXCLUDED.name, content = EXCLUDED.content").
 		Set("url = EXCLUDED.url, start_time = EXCLUDED.start_time, location = EXCLUDED.location, tags = EXCLUDED.tags").

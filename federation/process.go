@@ -232,13 +232,17 @@ type report struct {
 }
 
 // onFlag puts a report in the queue of the moderators of the local actor
-// it names (or whose inbox received it). A report naming nothing local is
-// dropped.
+// it names (among its objects, then its to), or whose inbox received it. A
+// report naming nothing local is dropped. Its reason is its content, or
+// its summary (Lemmy).
 func (s *Service) onFlag(ctx context.Context, in *Incoming) error {
 	act := in.Activity
 	var local *LocalActor
 	objects := act.Object.IDs()
-	for _, id := range objects {
+	// Lemmy reports a post (not an actor) to its community, named in to,
+	// through the shared inbox.
+	named := append(append([]string{}, objects...), act.To.IDs()...)
+	for _, id := range named {
 		if a, err := s.ActorByIRI(ctx, id); err == nil && a.Kind != KindInstance {
 			local = a
 			break
@@ -259,8 +263,12 @@ func (s *Service) onFlag(ctx context.Context, in *Incoming) error {
 	if id == "" {
 		id = "urn:report:" + model.NewID()
 	}
+	reason := act.Content
+	if reason == "" {
+		reason = act.Summary // Lemmy
+	}
 	r := report{ID: model.NewID(), ActivityID: id, LocalActor: local.IRI, RemoteActor: act.Actor.ID,
-		Content: trunc(act.Content, 5000), Objects: string(ob), State: "open", CreatedAt: time.Now().UTC()}
+		Content: trunc(reason, 5000), Objects: string(ob), State: "open", CreatedAt: time.Now().UTC()}
 	_, err := s.d.DB.W.NewInsert().Model(&r).On("CONFLICT (activity_id) DO NOTHING").Exec(ctx)
 	return err
 }

@@ -133,6 +133,7 @@ type remoteServer struct {
 	key     *rsa.PrivateKey
 	stubKey bool // keyId names a key document whose owner is the actor
 	srv     *httptest.Server
+	docs    sync.Map // path -> document served on GET (see serve)
 }
 
 var remoteKey *rsa.PrivateKey // one key for every test: generating is slow
@@ -186,11 +187,24 @@ func newRemote(t testing.TB, ip string, stubKey bool) *remoteServer {
 		w.Header().Set("Content-Type", "application/activity+json")
 		json.NewEncoder(w).Encode(map[string]any{"@context": "https://w3id.org/security/v1", "id": rs.keyID, "owner": rs.actor, "publicKeyPem": pem})
 	})
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		doc, ok := rs.docs.Load(r.URL.Path)
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/activity+json")
+		w.Write(doc.([]byte))
+	})
 	rs.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
 	rs.srv.Start()
 	t.Cleanup(rs.srv.Close)
 	return rs
 }
+
+// serve makes the remote server answer GETs of path with doc (an object
+// it published, fetched by its IRI).
+func (rs *remoteServer) serve(path string, doc []byte) { rs.docs.Store(path, doc) }
 
 func (rs *remoteServer) host() string { return strings.TrimPrefix(rs.base, "http://") }
 

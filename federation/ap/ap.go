@@ -162,6 +162,7 @@ type Activity struct {
 	To      Refs            `json:"to"`
 	CC      Refs            `json:"cc"`
 	Content string          `json:"content"`
+	Summary string          `json:"summary"` // Lemmy's reports carry their reason here
 	Raw     json.RawMessage `json:"-"`
 }
 

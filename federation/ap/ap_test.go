@@ -57,9 +57,12 @@ func TestRemoteActorKeys(t *testing.T) {
 
 // FuzzInbox feeds the inbox's JSON parser arbitrary bodies: it must never
 // panic, and what it accepts has a type and an http(s) actor. Seeds: the
-// Follow activities of other servers in ../testdata/follows.
+// Follow activities of other servers in ../testdata/follows, and the
+// activities they publish kept by the server's tests.
 func FuzzInbox(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/follows/*.json")
+	more, _ := filepath.Glob("../../server/testdata/*/*.json")
+	files = append(files, more...)
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {
