@@ -1,11 +1,15 @@
 package twohub
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"collectif/event"
 )
 
 // TestTwoHubs federates a regional hub A (over TLS) and a national hub B
@@ -55,8 +59,118 @@ func TestTwoHubs(t *testing.T) {
 		}
 		b.waitFollowing(t, "national", a.base+"/c/alpes/g/marches", "accepted")
 	})
+
+	t.Run("A follows B back", func(t *testing.T) {
+		a.mustAPI(201, "POST", "/api/v1/collectives/alpes/following", map[string]any{"target": "@national@" + b.host})
+		a.waitFollowing(t, "alpes", b.base+"/c/national", "accepted")
+	})
+
+	// What A publishes appears on B's collective page, under "Du réseau",
+	// attributed to its origin.
+	var topicID string
+	t.Run("a topic of A's open group appears on B", func(t *testing.T) {
+		a.mustAPI(200, "POST", "/api/v1/collectives/alpes/groups/sig/join", nil)
+		m := a.mustAPI(201, "POST", "/api/v1/collectives/alpes/groups/sig/topics",
+			map[string]any{"title": "Serveur de tuiles mutualisé", "body": "Qui héberge **OpenStreetMap** pour sa région ?"})
+		topicID = m["id"].(string)
+		body := b.pageHas("/c/national", "Du réseau", "Serveur de tuiles mutualisé", "<strong>OpenStreetMap</strong>",
+			"Cartographie libre", "sur "+a.host, `href="`+a.base+"/c/alpes/g/sig/t/"+topicID+`"`)
+		_ = body
+	})
+
+	t.Run("an edit on A updates it on B", func(t *testing.T) {
+		a.mustAPI(200, "PATCH", "/api/v1/topics/"+topicID, map[string]any{"body": "Qui héberge **OpenStreetMap** ? Le syndicat mixte propose le sien."})
+		b.pageHas("/c/national", "Serveur de tuiles mutualisé", "Le syndicat mixte propose le sien.")
+	})
+
+	t.Run("a topic of the approval group appears on B", func(t *testing.T) {
+		a.mustAPI(200, "POST", "/api/v1/collectives/alpes/groups/marches/join", nil)
+		a.mustAPI(201, "POST", "/api/v1/collectives/alpes/groups/marches/topics",
+			map[string]any{"title": "Clausier pour l'hébergement", "body": "Un modèle de clauses."})
+		b.pageHas("/c/national", "Clausier pour l&#39;hébergement", "Marchés publics")
+	})
+
+	t.Run("a deletion on A removes it from B", func(t *testing.T) {
+		a.mustAPI(204, "DELETE", "/api/v1/topics/"+topicID, nil)
+		b.pageLacks("/c/national", "Serveur de tuiles mutualisé")
+	})
+
+	t.Run("an event of A appears on B with its place and date", func(t *testing.T) {
+		ctx := context.Background()
+		year := time.Now().Year() + 1
+		start := time.Date(year, 3, 12, 8, 0, 0, 0, time.UTC) // 9 h in Paris
+		ev, err := a.h.Events.Create(ctx, a.admin(), "alpes", event.Input{Title: "Rencontre régionale du libre",
+			Summary: "Une journée d'ateliers", Description: "Programme **riche**.", StartsAt: start, EndsAt: start.Add(7 * time.Hour),
+			Venue: "Hôtel de région", Address: "1 place des Libertés, 38000 Grenoble"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.h.Events.Publish(ctx, a.admin(), ev.ID); err != nil {
+			t.Fatal(err)
+		}
+		b.pageHas("/c/national", "Rencontre régionale du libre", "Hôtel de région", "1 place des Libertés",
+			fmt.Sprintf("12 mars %d", year), fmt.Sprintf(`datetime="%d-03-12T08:00:00Z"`, year))
+	})
+
+	t.Run("a resource of A appears on B", func(t *testing.T) {
+		a.mustAPI(201, "POST", "/api/v1/resources", map[string]any{"collective": "alpes", "title": "Guide de migration vers Nextcloud",
+			"summary": "Étapes et retours d'expérience", "body": "Commencer par **les agendas**.", "type": "guide"})
+		b.pageHas("/c/national", "Guide de migration vers Nextcloud", "<strong>les agendas</strong>", "Collectif des Alpes")
+	})
+
+	t.Run("unfollowing sends Undo and A forgets the follower", func(t *testing.T) {
+		waitFor(t, "B among the followers of A's approval group", func() (bool, string) {
+			_, m := a.activity(a.base + "/c/alpes/g/marches/followers")
+			return fmt.Sprint(m["totalItems"]) == "1", fmt.Sprint(m)
+		})
+		b.mustAPI(204, "DELETE", "/api/v1/collectives/national/following/"+followMarches, nil)
+		if got := b.following(t, "national", a.base+"/c/alpes/g/marches"); got != "" {
+			t.Fatalf("B still lists its follow of the group: %q", got)
+		}
+		waitFor(t, "A forgetting B as a follower of its approval group", func() (bool, string) {
+			_, m := a.activity(a.base + "/c/alpes/g/marches/followers")
+			return fmt.Sprint(m["totalItems"]) == "0", fmt.Sprint(m)
+		})
+	})
+
+	t.Run("a block of A by B refuses A's activities and stops B's", func(t *testing.T) {
+		b.mustAPI(201, "POST", "/api/v1/admin/federation/blocks", map[string]any{"host": a.host, "reason": "essai"})
+		// Inbound: what A sends is refused with 403, and A's administrators
+		// see it among their delivery errors; B's page does not show it.
+		a.mustAPI(201, "POST", "/api/v1/collectives/alpes/groups/sig/topics",
+			map[string]any{"title": "Après le blocage", "body": "Ceci ne doit pas passer."})
+		waitFor(t, "A's delivery to B refused with 403", func() (bool, string) {
+			m := a.mustAPI(200, "GET", "/api/v1/admin/federation/deliveries", nil)
+			items, _ := m["items"].([]any)
+			for _, it := range items {
+				h := it.(map[string]any)
+				if h["host"] != b.host {
+					continue
+				}
+				errs, _ := h["recent_errors"].([]any)
+				for _, e := range errs {
+					if e.(map[string]any)["status"] == float64(403) {
+						return true, ""
+					}
+				}
+			}
+			return false, fmt.Sprint(items)
+		})
+		if _, body := b.page("/c/national"); strings.Contains(body, "Après le blocage") {
+			t.Fatal("B shows what A sent after the block")
+		}
+		// Outbound: A's collective no longer follows B's, and B refuses
+		// to follow anything on A.
+		_, m := b.activity(b.base + "/c/national/followers")
+		if fmt.Sprint(m["totalItems"]) != "0" {
+			t.Fatalf("B's collective still has followers on A: %v", m)
+		}
+		if code, m := b.api("POST", "/api/v1/collectives/national/following", b.token, map[string]any{"target": "@alpes@" + a.host}); code != 422 ||
+			!strings.Contains(fmt.Sprint(m), "bloquée") {
+			t.Fatalf("following A after the block = %d %v", code, m)
+		}
+	})
 	_ = followAlpes
-	_ = followMarches
 }
 
 // following is the state of a follow of a collective of n, as its API
