@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"collectif/access"
+	"collectif/account"
 	"collectif/event"
+	"collectif/model"
 )
 
 // TestTwoHubs federates a regional hub A (over TLS) and a national hub B
@@ -118,6 +121,54 @@ func TestTwoHubs(t *testing.T) {
 		b.pageHas("/c/national", "Guide de migration vers Nextcloud", "<strong>les agendas</strong>", "Collectif des Alpes")
 	})
 
+	t.Run("members of B reply to a topic of A from B's page and API", func(t *testing.T) {
+		m := a.mustAPI(201, "POST", "/api/v1/collectives/alpes/groups/sig/topics",
+			map[string]any{"title": "Tableur ou base de données ?", "body": "Pour l'inventaire des postes."})
+		topicPath := "/c/alpes/g/sig/t/" + m["id"].(string)
+		topicIRI := a.base + topicPath
+		b.pageHas("/c/national", "Tableur ou base de données ?")
+
+		// Camille is a member of B who did not publish her profile on the
+		// fediverse: her reply is the collective's, naming whom it answers.
+		b.member(t, "camille@ville.example", "Camille Martin", false)
+		br := b.login("camille@ville.example", adminPassword)
+		code, page := br.post("/c/national", "/c/national/reseau/repondre", url.Values{"object": {topicIRI}, "body": {"Une base **PostgreSQL**, sans hésiter."}})
+		if code != 200 || !strings.Contains(page, "<strong>PostgreSQL</strong>") || !strings.Contains(page, "Camille Martin") {
+			t.Fatalf("reply from B's page = %d\n%s", code, page)
+		}
+		// An empty reply is refused on the page, with its message.
+		if code, page := br.post("/c/national", "/c/national/reseau/repondre", url.Values{"object": {topicIRI}, "body": {"  "}}); code != 422 ||
+			!strings.Contains(page, "la réponse est vide") {
+			t.Fatalf("an empty reply = %d", code)
+		}
+		// Dominique published hers: her reply is her own Person's.
+		dominique := b.member(t, "dominique@ville.example", "Dominique Petit", true)
+		code, r := b.api("POST", "/api/v1/collectives/national/network/replies", dominique.token,
+			map[string]any{"object": topicIRI, "body": "Un tableur partagé suffit pour commencer."})
+		if code != 201 || r["actor"] != b.base+"/u/"+dominique.id || r["in_reply_to"] != topicIRI {
+			t.Fatalf("reply through B's API = %d %v", code, r)
+		}
+		// Someone who is not a member of B's collective may not.
+		outsider := b.member(t, "ext@ailleurs.example", "Externe", false)
+		if err := b.h.Collectives.Leave(context.Background(), access.Account(outsider.id, false), "national"); err != nil {
+			t.Fatal(err)
+		}
+		if code, _ := b.api("POST", "/api/v1/collectives/national/network/replies", outsider.token,
+			map[string]any{"object": topicIRI, "body": "Moi aussi."}); code != 403 {
+			t.Fatalf("a reply by someone who left the collective = %d, want 403", code)
+		}
+
+		// On A, both appear under the topic, attributed to their authors.
+		a.pageHas(topicPath, "Réponses du réseau", "<strong>PostgreSQL</strong>", "Collectif national",
+			"Un tableur partagé suffit pour commencer.", "Dominique Petit", b.host)
+		// On B, under the topic it answers.
+		b.pageHas("/c/national", "Un tableur partagé suffit pour commencer.", "Dominique Petit", "Camille Martin")
+		// Its IRI serves the Note.
+		if code, note := b.activity(r["iri"].(string)); code != 200 || note["type"] != "Note" || note["inReplyTo"] != topicIRI {
+			t.Fatalf("GET %v = %d %v", r["iri"], code, note)
+		}
+	})
+
 	t.Run("unfollowing sends Undo and A forgets the follower", func(t *testing.T) {
 		waitFor(t, "B among the followers of A's approval group", func() (bool, string) {
 			_, m := a.activity(a.base + "/c/alpes/g/marches/followers")
@@ -206,4 +257,31 @@ func followRequestID(t *testing.T, body string) string {
 		t.Fatalf("no follow request on the moderation page:\n%s", body)
 	}
 	return m[1]
+}
+
+// member is an account of a hub, member of its collective.
+type member struct{ id, token string }
+
+// member creates an account (password adminPassword) that is a member of
+// n's collective "national", with the fediverse profile on or off.
+func (n *node) member(t *testing.T, email, name string, federated bool) member {
+	t.Helper()
+	ctx := context.Background()
+	acc, err := n.h.Accounts.CreateLocal(ctx, access.System(), account.NewLocal{Email: email, Name: name, Password: adminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.h.Collectives.Join(ctx, access.System(), "national", acc.ID, model.RoleMember); err != nil {
+		t.Fatal(err)
+	}
+	if federated {
+		if err := n.h.Accounts.SetFederated(ctx, access.Account(acc.ID, false), acc.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, _, err := n.h.Accounts.CreateToken(ctx, access.System(), acc.ID, "twohub", "read,write")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return member{id: acc.ID, token: tok}
 }
