@@ -135,8 +135,12 @@ func (s *Service) ReplyToNetwork(ctx context.Context, p access.Principal, collec
 		// Mastodon reply does.
 		content = mention + content
 	}
+	var name string
+	if err := s.d.DB.R.NewSelect().Model((*model.Account)(nil)).Column("name").Where("id = ?", p.AccountID).Scan(ctx, &name); err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	r := &NetworkReply{ID: model.NewID(), CollectiveID: local.CollectiveID, AccountID: p.AccountID, Actor: from,
+	r := &NetworkReply{AuthorName: name, ID: model.NewID(), CollectiveID: local.CollectiveID, AccountID: p.AccountID, Actor: from,
 		InReplyTo: o.IRI, Body: body, Content: content, CreatedAt: now}
 	r.IRI = local.IRI + "/reseau/" + r.ID
 	cc := []string{local.IRI + "/followers", o.Author}
