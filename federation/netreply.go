@@ -209,3 +209,68 @@ func (s *Service) NetworkReplies(ctx context.Context, collectiveSlug string, obj
 func (r NetworkReply) HTML() template.HTML { return template.HTML(Sanitize(r.Content)) } //nolint:gosec // sanitized by bluemonday
 
 func isNoActor(err error) bool { return errors.Is(err, ErrNoActor) }
+
+// ForgetAccount is the account deletion's hook for its replies to the
+// network. With keep they stay (the author's name goes with the account);
+// otherwise each is deleted, here and on the servers it was sent to: a
+// Delete of a Tombstone, sent by the collective (an actor of the same
+// host, which outlives the member's Person), to the recipients as stored
+// (no request runs inside the deletion's transaction).
+func (s *Service) ForgetAccount(ctx context.Context, tx bun.Tx, accountID string, keep bool) error {
+	if keep {
+		return nil
+	}
+	var rows []NetworkReply
+	if err := tx.NewSelect().Model(&rows).Where("account_id = ?", accountID).Scan(ctx); err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	for _, r := range rows {
+		var inboxes []string
+		var o RemoteObject
+		if err := tx.NewSelect().Model(&o).Where("iri = ?", r.InReplyTo).Scan(ctx); err != nil && !isNoRows(err) {
+			return err
+		}
+		var ras []remoteActor
+		if err := tx.NewSelect().Model(&ras).Where("iri IN (?)", bun.List([]string{o.Author, o.OriginActor})).Scan(ctx); err != nil {
+			return err
+		}
+		for _, ra := range ras {
+			in := ra.SharedInbox
+			if in == "" {
+				in = ra.Inbox
+			}
+			if in != "" && !slices.Contains(inboxes, in) && !s.Blocked(ctx, ra.Host) {
+				inboxes = append(inboxes, in)
+			}
+		}
+		if _, err := tx.NewUpdate().Model((*publishedObject)(nil)).Set("deleted_at = ?", now).Set("updated_at = ?", now).
+			Where("iri = ?", r.IRI).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model((*NetworkReply)(nil)).Where("id = ?", r.ID).Exec(ctx); err != nil {
+			return err
+		}
+		if len(inboxes) == 0 || s.d.Outbox == nil {
+			continue
+		}
+		coll := r.IRI[:strings.Index(r.IRI, "/reseau/")]
+		b, err := json.Marshal(map[string]any{"@context": ap.ContextAS, "id": r.IRI + "#delete", "type": "Delete", "actor": coll,
+			"object": map[string]any{"id": r.IRI, "type": "Tombstone", "formerType": "Note", "deleted": stamp(now)},
+			"to":     []string{ap.PublicAddress}})
+		if err != nil {
+			return err
+		}
+		if err := s.d.Outbox.Send(ctx, tx, coll, b, inboxes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExportAccount lists an account's replies to the network, for its export.
+func (s *Service) ExportAccount(ctx context.Context, accountID string) (any, error) {
+	out := []NetworkReply{}
+	err := s.d.DB.R.NewSelect().Model(&out).Where("account_id = ?", accountID).OrderExpr("created_at, id").Scan(ctx)
+	return out, err
+}

@@ -226,6 +226,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 				return h.Catalog.ForgetAccount(ctx, tx, id, keep)
 			},
 			Export: func(ctx context.Context, id string) (any, error) { return catalog.ExportAccount(ctx, h.DB.R, id) },
+		}, {
+			Name:   "network_replies",
+			Forget: h.Federation.ForgetAccount,
+			Export: h.Federation.ExportAccount,
 		}}})
 	file, err := readFile(cfg.ConfigFile)
 	if err != nil {

@@ -167,6 +167,18 @@ func TestTwoHubs(t *testing.T) {
 		if code, note := b.activity(r["iri"].(string)); code != 200 || note["type"] != "Note" || note["inReplyTo"] != topicIRI {
 			t.Fatalf("GET %v = %d %v", r["iri"], code, note)
 		}
+
+		// Dominique deletes her account with her content: her reply goes,
+		// on B and on A (a Delete of it); Camille's stays.
+		if err := b.h.Accounts.Delete(context.Background(), access.Account(dominique.id, false), dominique.id, false); err != nil {
+			t.Fatal(err)
+		}
+		a.pageLacks(topicPath, "Un tableur partagé suffit pour commencer.")
+		a.pageHas(topicPath, "<strong>PostgreSQL</strong>")
+		b.pageLacks("/c/national", "Un tableur partagé suffit pour commencer.")
+		if code, _ := b.activity(r["iri"].(string)); code != 410 {
+			t.Fatalf("GET of the deleted reply = %d, want 410", code)
+		}
 	})
 
 	t.Run("unfollowing sends Undo and A forgets the follower", func(t *testing.T) {
