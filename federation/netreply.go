@@ -110,10 +110,12 @@ func (s *Service) ReplyToNetwork(ctx context.Context, p access.Principal, collec
 	var inboxes []string
 	tags := []any{}
 	mention := ""
+	var unreachable error
 	for _, iri := range []string{o.Author, o.OriginActor} {
 		ra, err := s.remote(ctx, iri)
 		if err != nil {
-			return nil, &fault.Error{Kind: fault.Unavailable, Op: op, Message: "le serveur d'origine ne répond pas, réessayez plus tard", Err: err}
+			unreachable = err // the other recipient may do
+			continue
 		}
 		in := ra.SharedInbox
 		if in == "" {
@@ -128,6 +130,9 @@ func (s *Service) ReplyToNetwork(ctx context.Context, p access.Principal, collec
 			mention = `<p><span class="h-card"><a href="` + html.EscapeString(ra.IRI) + `" class="u-url mention">@<span>` +
 				html.EscapeString(ra.PreferredUsername) + `</span></a></span></p>`
 		}
+	}
+	if len(inboxes) == 0 {
+		return nil, &fault.Error{Kind: fault.Unavailable, Op: op, Message: "le serveur d'origine ne répond pas, réessayez plus tard", Err: unreachable}
 	}
 	content := string(rendered)
 	if from == local.IRI {
@@ -254,7 +259,7 @@ func (s *Service) ForgetAccount(ctx context.Context, tx bun.Tx, accountID string
 		if len(inboxes) == 0 || s.d.Outbox == nil {
 			continue
 		}
-		coll := r.IRI[:strings.Index(r.IRI, "/reseau/")]
+		coll, _, _ := strings.Cut(r.IRI, "/reseau/")
 		b, err := json.Marshal(map[string]any{"@context": ap.ContextAS, "id": r.IRI + "#delete", "type": "Delete", "actor": coll,
 			"object": map[string]any{"id": r.IRI, "type": "Tombstone", "formerType": "Note", "deleted": stamp(now)},
 			"to":     []string{ap.PublicAddress}})

@@ -16,7 +16,8 @@ import (
 )
 
 // TestTwoHubs federates a regional hub A (over TLS) and a national hub B
-// end to end. The steps run in order on the same two hubs.
+// end to end. The steps run in order on the same two hubs; a step that
+// needs them federating goes before the block, the last one.
 func TestTwoHubs(t *testing.T) {
 	a, b := twoHubs(t)
 
@@ -37,6 +38,18 @@ func TestTwoHubs(t *testing.T) {
 		}
 		followAlpes = f["id"].(string)
 		b.waitFollowing(t, "national", a.base+"/c/alpes", "accepted")
+		// The Follow went to A over https, and B's administrators see it
+		// delivered.
+		waitFor(t, "B's delivery to A recorded as a success", func() (bool, string) {
+			m := b.mustAPI(200, "GET", "/api/v1/admin/federation/deliveries", nil)
+			items, _ := m["items"].([]any)
+			for _, it := range items {
+				if h := it.(map[string]any); h["host"] == a.host && h["last_success_at"] != nil {
+					return true, ""
+				}
+			}
+			return false, fmt.Sprint(items)
+		})
 		// A lists B's collective among the followers of its collective.
 		waitFor(t, "A's collective followed by B's", func() (bool, string) {
 			_, m := a.activity(a.base + "/c/alpes/followers")
