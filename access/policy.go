@@ -33,11 +33,15 @@ const (
 // errors.
 const ViewDeliveries Action = "federation.view_deliveries"
 
+// ReplyToNetwork: answer, from a collective's page, content that the
+// collective receives from the servers it follows.
+const ReplyToNetwork Action = "federation.reply_network"
+
 // Actions lists every action, for tests and documentation.
 var Actions = []Action{ViewCollective, CreateCollective, EditCollective, RequestMembership, DecideMembership,
 	ChangeRole, ViewDirectory, CreateGroup, ViewGroup, JoinGroup, DecideGroupJoin, PostInGroup, PostResource,
 	EditContent, ModerateContent, ManageEvents, DeclareUsage, ModerateCatalog, ManageCatalog, AdministerHub,
-	ViewDeliveries}
+	ViewDeliveries, ReplyToNetwork}
 
 // Subject is what an action is about, as far as the rules care: the
 // principal's standing in the collective and the working group concerned.
@@ -91,7 +95,7 @@ func Can(p Principal, a Action, s Subject) bool {
 		return s.Role == model.RoleOwner
 	case RequestMembership:
 		return logged && !s.Banned && s.Role == ""
-	case ViewDirectory:
+	case ViewDirectory, ReplyToNetwork:
 		return s.member()
 	case ViewGroup:
 		if s.GroupVisibility != model.VisibilityMembers {

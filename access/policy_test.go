@@ -53,6 +53,7 @@ func TestPolicyEveryRoleEveryAction(t *testing.T) {
 		access.ModerateCatalog:   {"admin", "owner", "instance admin"},
 		access.AdministerHub:     {"instance admin"},
 		access.ViewDeliveries:    {"instance admin"},
+		access.ReplyToNetwork:    {"partner", "member", "moderator", "admin", "owner", "instance admin"},
 	}
 	if len(want) != len(access.Actions) {
 		t.Fatalf("the table covers %d actions, the policy has %d", len(want), len(access.Actions))

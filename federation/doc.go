@@ -16,6 +16,10 @@
 // content-federation step adds its own with Service.Handle. Types without
 // a handler are recorded and ignored.
 //
+// Members answer content received from the network with ReplyToNetwork:
+// a Note in reply to the remote object, stored (network_replies) and
+// queued in one transaction.
+//
 // Outgoing activities go through an Outbox (the delivery package's
 // durable, signed delivery), remote documents are fetched through a
 // Getter (its signed, guarded GET). Signing keys come from SigningKey.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -152,9 +153,28 @@ func (s *Service) sendContent(ctx context.Context, tx bun.Tx, kind, actor, coll,
 	if s.d.Outbox == nil {
 		return nil
 	}
-	inboxes, err := s.followerInboxes(ctx, tx, actor, coll)
-	if err != nil || len(inboxes) == 0 {
+	inboxes, err := s.followerInboxes(ctx, tx, actor)
+	if err != nil {
 		return err
+	}
+	// The followers of the collective of a working group get the group's
+	// activity relayed by the collective, as an Announce: they follow the
+	// collective, and a receiver keeps only what comes from the actors it
+	// follows (Mastodon shows it as a boost).
+	var relay []string
+	if coll != "" && coll != actor {
+		all, err := s.followerInboxes(ctx, tx, coll)
+		if err != nil {
+			return err
+		}
+		for _, in := range all {
+			if !slices.Contains(inboxes, in) {
+				relay = append(relay, in)
+			}
+		}
+	}
+	if len(inboxes) == 0 && len(relay) == 0 {
+		return nil
 	}
 	from := actor
 	if author != "" {
@@ -172,6 +192,24 @@ func (s *Service) sendContent(ctx context.Context, tx bun.Tx, kind, actor, coll,
 			"to": []string{ap.PublicAddress}, "cc": []string{actor + "/followers"}, "audience": actor,
 			"published": act["published"],
 		}
+	}
+	if len(relay) > 0 {
+		ann := map[string]any{
+			"@context": objectContext(),
+			"id":       coll + "#announce-" + model.NewID(), "type": "Announce", "actor": coll, "object": act,
+			"to": []string{ap.PublicAddress}, "cc": []string{coll + "/followers"}, "audience": coll,
+			"published": act["published"],
+		}
+		b, err := json.Marshal(ann)
+		if err != nil {
+			return err
+		}
+		if err := s.d.Outbox.Send(ctx, tx, coll, b, relay); err != nil {
+			return err
+		}
+	}
+	if len(inboxes) == 0 {
+		return nil
 	}
 	doc["@context"] = objectContext()
 	b, err := json.Marshal(doc)

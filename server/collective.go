@@ -50,36 +50,53 @@ type collectiveView struct {
 	Topics    []discussion.TopicSummary
 	Resources []resource.Item
 	Network   []federation.RemoteObject // from the actors the collective follows
+	// NetworkReplies are the members' replies to Network, by object IRI;
+	// CanReplyNetwork shows the reply forms; Reply* refill one after an
+	// invalid reply.
+	NetworkReplies                     map[string][]federation.NetworkReply
+	CanReplyNetwork                    bool
+	ReplyObject, ReplyBody, ReplyError string
 }
 
 func (s *Server) collectivePage(c *fiber.Ctx) error {
+	v, err := s.collectiveViewOf(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "collective", "collectives", v)
+}
+
+func (s *Server) collectiveViewOf(c *fiber.Ctx) (collectiveView, error) {
 	ctx, p := c.UserContext(), principal(c)
 	pg, err := s.d.Collectives.Get(ctx, p, c.Params("slug"))
 	if err != nil {
-		return err
+		return collectiveView{}, err
 	}
 	v := collectiveView{Page: pg}
 	if s.d.Discussions != nil {
 		if v.Topics, err = s.d.Discussions.Latest(ctx, p, pg.Collective.ID, 5); err != nil {
-			return err
+			return v, err
 		}
 	}
 	if s.d.Resources != nil {
 		if v.Resources, err = s.d.Resources.Latest(ctx, p, pg.Collective.ID, 5); err != nil {
-			return err
+			return v, err
 		}
 	}
 	if s.d.Federation != nil {
 		if v.Network, err = s.d.Federation.FromNetwork(ctx, pg.Collective.Slug, 10); err != nil {
-			return err
+			return v, err
+		}
+		if err := s.networkReplies(c, &v); err != nil {
+			return v, err
 		}
 	}
 	if !p.IsAnonymous() {
 		if _, err := s.csrfToken(c); err != nil {
-			return err
+			return v, err
 		}
 	}
-	return s.render(c, "collective", "collectives", v)
+	return v, nil
 }
 
 func (s *Server) collectiveJoin(c *fiber.Ctx) error {

@@ -76,6 +76,7 @@ func (s *Server) federationRoutes() {
 	a.Get("/api/v1/collectives/:slug/following", s.apiFollowings)
 	a.Post("/api/v1/collectives/:slug/following", s.apiFollow)
 	a.Delete("/api/v1/collectives/:slug/following/:id", s.apiUnfollow)
+	s.networkReplyRoutes(objectOr)
 }
 
 // netHTTP runs a net/http handler of the federation package. The request
