@@ -218,9 +218,9 @@ func isNoActor(err error) bool { return errors.Is(err, ErrNoActor) }
 // ForgetAccount is the account deletion's hook for its replies to the
 // network. With keep they stay (the author's name goes with the account);
 // otherwise each is deleted, here and on the servers it was sent to: a
-// Delete of a Tombstone, sent by the collective (an actor of the same
-// host, which outlives the member's Person), to the recipients as stored
-// (no request runs inside the deletion's transaction).
+// Delete of a Tombstone, sent by the actor that sent the reply, to the
+// recipients as stored (no request runs inside the deletion's
+// transaction).
 func (s *Service) ForgetAccount(ctx context.Context, tx bun.Tx, accountID string, keep bool) error {
 	if keep {
 		return nil
@@ -259,14 +259,21 @@ func (s *Service) ForgetAccount(ctx context.Context, tx bun.Tx, accountID string
 		if len(inboxes) == 0 || s.d.Outbox == nil {
 			continue
 		}
-		coll, _, _ := strings.Cut(r.IRI, "/reseau/")
-		b, err := json.Marshal(map[string]any{"@context": ap.ContextAS, "id": r.IRI + "#delete", "type": "Delete", "actor": coll,
+		// The Delete comes from the reply's own actor (servers such as
+		// Mastodon accept a Delete only from the object's author): the
+		// member's Person, whose key outlives the account, or the
+		// collective.
+		sender := r.Actor
+		if sender == "" {
+			sender, _, _ = strings.Cut(r.IRI, "/reseau/")
+		}
+		b, err := json.Marshal(map[string]any{"@context": ap.ContextAS, "id": r.IRI + "#delete", "type": "Delete", "actor": sender,
 			"object": map[string]any{"id": r.IRI, "type": "Tombstone", "formerType": "Note", "deleted": stamp(now)},
 			"to":     []string{ap.PublicAddress}})
 		if err != nil {
 			return err
 		}
-		if err := s.d.Outbox.Send(ctx, tx, coll, b, inboxes); err != nil {
+		if err := s.d.Outbox.Send(ctx, tx, sender, b, inboxes); err != nil {
 			return err
 		}
 	}
