@@ -283,7 +283,9 @@ func (s *Service) forgetRemote(ctx context.Context, iri string) error {
 				return err
 			}
 		}
-		_, err := tx.NewDelete().TableExpr("remote_actors").Where("iri = ?", iri).Exec(ctx)
-		return err
+		if _, err := tx.NewDelete().TableExpr("remote_actors").Where("iri = ?", iri).Exec(ctx); err != nil {
+			return err
+		}
+		return s.forgetUsagesOf(ctx, tx, ap.Host(iri))
 	})
 }
