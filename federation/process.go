@@ -210,10 +210,18 @@ func (s *Service) onFollowAnswer(ctx context.Context, in *Incoming, state string
 	if obj.ID == "" {
 		return nil
 	}
-	_, err := s.d.DB.W.NewUpdate().TableExpr("federation_following").
-		Set("state = ?", state).Set("updated_at = ?", time.Now().UTC()).
-		Where("follow_id = ? AND remote_actor = ?", obj.ID, act.Actor.ID).Exec(ctx)
-	return err
+	return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().TableExpr("federation_following").
+			Set("state = ?", state).Set("updated_at = ?", time.Now().UTC()).
+			Where("follow_id = ? AND remote_actor = ?", obj.ID, act.Actor.ID).Exec(ctx); err != nil {
+			return err
+		}
+		if state == "rejected" {
+			// No longer followed: its usage declarations go (catalog.go).
+			return s.forgetUsagesOf(ctx, tx, ap.Host(act.Actor.ID))
+		}
+		return nil
+	})
 }
 
 type report struct {
