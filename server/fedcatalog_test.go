@@ -167,6 +167,14 @@ func TestFederationCatalogUsagesReceived(t *testing.T) {
 			t.Fatalf("software page: %d\n%s", p.status, p.body)
 		}
 
+		var api struct {
+			Items []catalog.OpenUsage `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(newBrowser(t).get(fr.base+"/api/v1/software/nextcloud/usages").body), &api); err != nil ||
+			len(api.Items) != 1 || api.Items[0].Origin != rs1.host() || api.Items[0].OriginURL != rs1.base+"/logiciels/x#u-v1" {
+			t.Fatalf("open data: %+v %v", api, err)
+		}
+
 		// The same organization and software from a second hub (found by
 		// Wikidata ID there): still one.
 		send(rs2, "Create", declaration(rs2, "v1", map[string]any{"name": "Nextcloud", "wikidataId": "Q25874683"}, voiron, nil))
