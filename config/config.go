@@ -53,6 +53,11 @@ type Config struct {
 	// AuthorizedFetch (COLLECTIF_FEDERATION_AUTHORIZED_FETCH=true): GETs of
 	// our ActivityPub actors must be signed by a remote server.
 	AuthorizedFetch bool
+	// FederationCAFile (COLLECTIF_FEDERATION_CA_FILE): a PEM file of
+	// certificate authorities trusted by federation requests besides the
+	// system's, for hubs federating under a private CA. Empty: the system's
+	// only.
+	FederationCAFile string
 }
 
 // Error is a configuration error: which variable, and why.
@@ -210,6 +215,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, bad("COLLECTIF_FEDERATION_AUTHORIZED_FETCH", "%q is neither true nor false", v)
 		}
 		c.AuthorizedFetch = b
+	}
+	if v := get("COLLECTIF_FEDERATION_CA_FILE", ""); v != "" {
+		b, err := os.ReadFile(v)
+		if err != nil {
+			return c, bad("COLLECTIF_FEDERATION_CA_FILE", "%v", trimErr(err))
+		}
+		if !strings.Contains(string(b), "-----BEGIN CERTIFICATE-----") {
+			return c, bad("COLLECTIF_FEDERATION_CA_FILE", "%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", v)
+		}
+		c.FederationCAFile = v
 	}
 	if v := get("COLLECTIF_CONFIG", ""); v != "" {
 		if _, err := os.Stat(v); err != nil {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -41,21 +42,22 @@ func TestEventRetention(t *testing.T) {
 
 func TestEachBadValueNamesItsVariable(t *testing.T) {
 	cases := map[string]string{
-		"COLLECTIF_ADDR":             "8080",
-		"COLLECTIF_BASE_URL":         "ftp://hub.example.org",
-		"COLLECTIF_DATABASE_URL":     "postgres//nohost",
-		"COLLECTIF_REDIS_URL":        "http://127.0.0.1:6379",
-		"COLLECTIF_MEILI_URL":        "meili:7700",
-		"COLLECTIF_SMTP_URL":         "mail.example.org:25",
-		"COLLECTIF_MAIL_FROM":        "nobody",
-		"COLLECTIF_LOG_LEVEL":        "verbose",
-		"COLLECTIF_LOG_FORMAT":       "xml",
-		"COLLECTIF_WORKERS":          "0",
-		"COLLECTIF_SHUTDOWN_TIMEOUT": "forever",
-		"COLLECTIF_CONFIG":           "/nonexistent/collectif.yaml",
-		"COLLECTIF_TRUSTED_PROXIES":  "10.0.0.1, proxy.internal",
-		"COLLECTIF_PPROF_ADDR":       "0.0.0.0:6060",
-		"COLLECTIF_EVENT_RETENTION":  "6 mois",
+		"COLLECTIF_ADDR":               "8080",
+		"COLLECTIF_BASE_URL":           "ftp://hub.example.org",
+		"COLLECTIF_DATABASE_URL":       "postgres//nohost",
+		"COLLECTIF_REDIS_URL":          "http://127.0.0.1:6379",
+		"COLLECTIF_MEILI_URL":          "meili:7700",
+		"COLLECTIF_SMTP_URL":           "mail.example.org:25",
+		"COLLECTIF_MAIL_FROM":          "nobody",
+		"COLLECTIF_LOG_LEVEL":          "verbose",
+		"COLLECTIF_LOG_FORMAT":         "xml",
+		"COLLECTIF_WORKERS":            "0",
+		"COLLECTIF_SHUTDOWN_TIMEOUT":   "forever",
+		"COLLECTIF_CONFIG":             "/nonexistent/collectif.yaml",
+		"COLLECTIF_TRUSTED_PROXIES":    "10.0.0.1, proxy.internal",
+		"COLLECTIF_PPROF_ADDR":         "0.0.0.0:6060",
+		"COLLECTIF_EVENT_RETENTION":    "6 mois",
+		"COLLECTIF_FEDERATION_CA_FILE": "/nonexistent/ca.pem",
 	}
 	for k, v := range cases {
 		t.Run(k, func(t *testing.T) {
@@ -102,5 +104,21 @@ func TestFederationAllowedNets(t *testing.T) {
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Var != "COLLECTIF_FEDERATION_ALLOWED_NETS" || !strings.Contains(ce.Cause, "10.0.0.1") {
 		t.Fatalf("an address without a prefix length = %v", err)
+	}
+}
+
+func TestFederationCAFile(t *testing.T) {
+	dir := t.TempDir()
+	good, notPEM := dir+"/ca.pem", dir+"/ca.der"
+	os.WriteFile(good, []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"), 0o600)
+	os.WriteFile(notPEM, []byte{0x30, 0x82, 0x01}, 0o600)
+	c, err := FromEnv(envOf(map[string]string{"COLLECTIF_FEDERATION_CA_FILE": good}))
+	if err != nil || c.FederationCAFile != good {
+		t.Fatalf("%q %v", c.FederationCAFile, err)
+	}
+	_, err = FromEnv(envOf(map[string]string{"COLLECTIF_FEDERATION_CA_FILE": notPEM}))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Var != "COLLECTIF_FEDERATION_CA_FILE" || !strings.Contains(ce.Cause, "PEM") {
+		t.Fatalf("a file without a PEM certificate = %v", err)
 	}
 }

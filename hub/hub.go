@@ -174,11 +174,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	h.Federation = federation.New(federation.Deps{DB: h.DB, BaseURL: cfg.BaseURL, AuthorizedFetch: cfg.AuthorizedFetch, Version: version, Logger: log,
 		AllowedNets: cfg.FederationAllowedNets})
 	h.Federation.RegisterJobs(reg)
+	client := delivery.Options{AllowedNets: cfg.FederationAllowedNets, UserAgent: delivery.UserAgent(version, cfg.Base())}
+	if cfg.FederationCAFile != "" {
+		if client.RootCAs, err = delivery.LoadCAFile(cfg.FederationCAFile); err != nil {
+			return nil, &config.Error{Var: "COLLECTIF_FEDERATION_CA_FILE", Cause: err.Error()}
+		}
+	}
 	// Outgoing federation: the guarded client signs with the federation's
 	// keys, skips blocked instances, fetches remote documents and delivers
 	// what the federation sends (Accept, Reject, content).
 	h.Delivery = delivery.New(delivery.Deps{DB: h.DB, Logger: log, Keys: h.Federation, Blocked: h.Federation.Blocked,
-		Client: delivery.NewClient(delivery.Options{AllowedNets: cfg.FederationAllowedNets, UserAgent: delivery.UserAgent(version, cfg.Base())})})
+		Client: delivery.NewClient(client)})
 	delivery.RegisterJobs(reg, h.Delivery)
 	h.Federation.SetGetter(h.Delivery)
 	h.Federation.SetOutbox(outbox{h.Delivery})

@@ -1,12 +1,15 @@
 package delivery
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -45,6 +48,27 @@ type Options struct {
 	// MaxResponse bounds the bytes read of a response body; 0 means
 	// DefaultMaxResponse.
 	MaxResponse int64
+	// RootCAs are the certificate authorities trusted for https; nil: the
+	// system's (see LoadCAFile for COLLECTIF_FEDERATION_CA_FILE).
+	RootCAs *x509.CertPool
+}
+
+// LoadCAFile returns the system's certificate authorities and those of a
+// PEM file (COLLECTIF_FEDERATION_CA_FILE): hubs federating under a private
+// CA trust it without replacing the public ones.
+func LoadCAFile(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return pool, nil
 }
 
 // refusedNets are the special-purpose ranges of the IANA registries that
@@ -166,6 +190,9 @@ func NewClient(o Options) *http.Client {
 		// A hard bound per host beside the delivery's own.
 		MaxConnsPerHost:        16,
 		MaxResponseHeaderBytes: 64 << 10,
+	}
+	if o.RootCAs != nil {
+		t.TLSClientConfig = &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12}
 	}
 	return &http.Client{
 		Transport:     &limitTransport{base: t, userAgent: o.UserAgent, max: o.MaxResponse},
