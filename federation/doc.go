@@ -29,6 +29,6 @@
 // Sub-packages: signature (HTTP Signatures) and ap (the ActivityStreams
 // JSON read and written). Vocabulary types never leave federation/. It
 // imports the domain packages it serves (collective, catalog, access,
-// model), the
-// store and the job queue; nothing imports it but server/ and hub/.
+// model), the store and the job queue; nothing imports it but server/ and
+// hub/.
 package federation
