@@ -349,3 +349,17 @@ func (s *Service) dropRemote(ctx context.Context, tx bun.Tx, rows []model.Usage)
 	}
 	return nil
 }
+
+// CollectiveUsageIDs lists the declarations that a collective sends: the
+// local, visible declarations of the organizations of its active members
+// (for hubs that start following it and read what was declared before).
+func (s *Service) CollectiveUsageIDs(ctx context.Context, slug string) ([]string, error) {
+	var ids []string
+	orgs := s.db.R.NewSelect().TableExpr("memberships AS m").Join("JOIN accounts AS a ON a.id = m.account_id").
+		Join("JOIN collectives AS c ON c.id = m.collective_id").ColumnExpr("a.organization_id").
+		Where("c.slug = ? AND m.status = ? AND a.organization_id IS NOT NULL AND a.deleted_at IS NULL", slug, model.StatusActive)
+	err := s.db.R.NewSelect().TableExpr("software_usages AS u").Column("u.id").
+		Where(visible).Where("u.remote_id IS NULL AND u.origin IS NULL").Where("u.organization_id IN (?)", orgs).
+		OrderExpr("u.id").Scan(ctx, &ids)
+	return ids, err
+}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -348,4 +350,122 @@ func (s *Service) forgetUsagesOf(ctx context.Context, tx bun.Tx, host string) er
 	}
 	_, err := s.d.Catalog.ForgetOrigin(ctx, tx, host, false)
 	return err
+}
+
+// declarationsPageSize is how many declarations a page of a collective's
+// declarations collection holds.
+const declarationsPageSize = 50
+
+// DeclarationsHandler serves /c/<slug>/declarations: the declarations the
+// collective sends, an OrderedCollection whose pages (?page=n) hold the
+// SoftwareUsage objects as last sent. A hub that starts following the
+// collective reads it to learn what was declared before.
+func (s *Service) DeclarationsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if s.d.AuthorizedFetch {
+			res, err := s.verifier.Verify(ctx, r, nil)
+			if err != nil {
+				http.Error(w, "signature required: "+err.Error(), http.StatusUnauthorized)
+				return
+			}
+			if s.Blocked(ctx, ap.Host(res.Owner)) {
+				http.Error(w, "forbidden", http.StatusForbidden)
+				return
+			}
+		}
+		slug := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/c/"), "/declarations")
+		a, err := s.collectiveActor(ctx, slug)
+		if errors.Is(err, ErrNoActor) || (err == nil && s.d.Catalog == nil) {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		} else if err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		ids, err := s.d.Catalog.CollectiveUsageIDs(ctx, slug)
+		if err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		id := a.IRI + "/declarations"
+		var doc any
+		if page := r.URL.Query().Get("page"); page == "" {
+			doc = map[string]any{"@context": usageContext(), "id": id, "type": "OrderedCollection", "totalItems": len(ids), "first": id + "?page=1"}
+		} else {
+			p, _ := strconv.Atoi(page)
+			p = max(p, 1)
+			from := min((p-1)*declarationsPageSize, len(ids))
+			to := min(from+declarationsPageSize, len(ids))
+			items := []any{}
+			if from < to {
+				var rows []publishedObject
+				if err := s.d.DB.R.NewSelect().Model(&rows).Where("kind = 'usage' AND deleted_at IS NULL AND ref_id IN (?)", bun.List(ids[from:to])).
+					OrderExpr("ref_id").Scan(ctx); err != nil {
+					http.Error(w, "internal error", http.StatusInternalServerError)
+					return
+				}
+				for _, o := range rows {
+					var d map[string]any
+					if json.Unmarshal([]byte(o.Document), &d) == nil {
+						delete(d, "@context")
+						items = append(items, d)
+					}
+				}
+			}
+			pg := map[string]any{"@context": usageContext(), "id": id + "?page=" + strconv.Itoa(p), "type": "OrderedCollectionPage",
+				"partOf": id, "totalItems": len(ids), "orderedItems": items}
+			if to < len(ids) {
+				pg["next"] = id + "?page=" + strconv.Itoa(p+1)
+			}
+			doc = pg
+		}
+		b, _ := json.Marshal(doc)
+		w.Header().Set("Content-Type", ap.ActivityJSON+"; charset=utf-8")
+		_, _ = w.Write(b)
+	})
+}
+
+// backfillPages bounds what is read of a followed collective's
+// declarations when the follow is accepted.
+const backfillPages = 40
+
+// backfillUsages reads the declarations a collective we now follow sent
+// before (its /declarations collection, on hubs of this software), so that
+// the figures include them without waiting for their next change. Servers
+// without the collection answer 404, and nothing more is asked of them.
+func (s *Service) backfillUsages(ctx context.Context, actor string) error {
+	if s.d.Catalog == nil || s.d.Get == nil {
+		return nil
+	}
+	next := actor + "/declarations?page=1"
+	for range backfillPages {
+		if next == "" || ap.Host(next) != ap.Host(actor) {
+			return nil
+		}
+		b, err := s.d.Get.Get(ctx, s.InstanceActor(), next)
+		if err != nil {
+			s.log.InfoContext(ctx, "no declarations read from a followed actor", "actor", actor, "err", err)
+			return nil // not a hub of ours, or unreachable: declarations come with their next change
+		}
+		var pg struct {
+			Items []json.RawMessage `json:"orderedItems"`
+			Next  string            `json:"next"`
+		}
+		if json.Unmarshal(b, &pg) != nil {
+			return nil
+		}
+		for _, it := range pg.Items {
+			var t struct {
+				Type ap.Strings `json:"type"`
+			}
+			if json.Unmarshal(it, &t) == nil && t.Type.First() == UsageType {
+				if err := s.receiveUsage(ctx, actor, it); err != nil {
+					return err
+				}
+			}
+		}
+		next = pg.Next
+	}
+	return nil
 }

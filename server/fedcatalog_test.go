@@ -389,6 +389,14 @@ func TestFederationCatalogUsageSent(t *testing.T) {
 		if out := getAS(t, coll+"/outbox", nil); out["totalItems"] != float64(0) {
 			t.Fatalf("outbox lists the declaration: %v", out)
 		}
+		// The collective's declarations, for hubs that start following it.
+		if c := getAS(t, coll+"/declarations", nil); c["type"] != "OrderedCollection" || c["totalItems"] != float64(1) {
+			t.Fatalf("declarations collection = %v", c)
+		}
+		pg := getAS(t, coll+"/declarations?page=1", nil)
+		if items, _ := pg["orderedItems"].([]any); len(items) != 1 || !reflect.DeepEqual(items[0], o) || pg["next"] != nil {
+			t.Fatalf("declarations page = %v", pg)
+		}
 
 		// Edit: Update. Hide: Delete, 410. Restore: Create. Withdraw: Delete.
 		if _, err := svc.Update(ctx, access.Account(member.ID, false), u.ID, catalog.UsageInput{Hosting: "pooled", SinceYear: 2019, Scope: 1500}); err != nil {

@@ -67,6 +67,7 @@ func (s *Server) federationRoutes() {
 	// (a person is led to the declaration on its software's page).
 	a.Get(federation.ContextPath, s.netHTTP(f.ContextHandler()))
 	a.Get("/declarations/:id", objectOr, s.needCatalog, s.usagePage)
+	a.Get("/c/:slug/declarations", s.netHTTP(f.DeclarationsHandler()))
 
 	a.Get("/c/:slug/federation", s.requireLogin, s.federationQueuePage)
 	a.Post("/c/:slug/federation/follows/:id", s.requireLogin, s.federationDecide)

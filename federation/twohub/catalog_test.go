@@ -2,6 +2,7 @@ package twohub
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"collectif/access"
@@ -45,9 +46,9 @@ func (n *node) memberOf(t *testing.T, slug, siren, email string) (*model.Organiz
 
 // TestTwoHubsCatalogUsage: the national hub B follows the regional
 // collective of hub A; the usage declarations of A's members'
-// organizations appear in B's software page figures, attributed to A, an
-// organization declaring on both hubs counts once, and a withdrawal on A
-// takes it off B.
+// organizations, those made before the follow included, appear in B's
+// software page figures, attributed to A; an organization declaring on
+// both hubs counts once; an edit and a withdrawal on A reach B.
 func TestTwoHubsCatalogUsage(t *testing.T) {
 	a, b := twoHubs(t)
 	ctx := context.Background()
@@ -55,14 +56,21 @@ func TestTwoHubsCatalogUsage(t *testing.T) {
 	b.mustAPI(201, "POST", "/api/v1/collectives", map[string]any{"slug": "national", "name": "Collectif national", "scope": "national"})
 	a.withCatalog(t)
 	b.withCatalog(t)
-	b.mustAPI(201, "POST", "/api/v1/collectives/national/following", map[string]any{"target": "@alpes@" + a.host})
-	b.waitFollowing(t, "national", a.base+"/c/alpes", "accepted")
-
+	// Échirolles declared on A before B follows A's collective: B reads it
+	// when its follow is accepted.
 	echirolles, _ := a.memberOf(t, "alpes", "213801517", "alix@echirolles.example")
 	grenoble, chloe := a.memberOf(t, "alpes", "213801855", "chloe@grenoble.example")
 	if _, err := a.h.Catalog.DeclareFor(ctx, access.System(), echirolles.ID, catalog.UsageInput{Software: "nextcloud", Hosting: "in_house", Scope: 1400}); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "A's declaration published", func() (bool, string) {
+		code, m := a.activity(a.base + "/c/alpes/declarations?page=1")
+		items, _ := m["orderedItems"].([]any)
+		return code == 200 && len(items) == 1, fmt.Sprint(code, m)
+	})
+	b.mustAPI(201, "POST", "/api/v1/collectives/national/following", map[string]any{"target": "@alpes@" + a.host})
+	b.waitFollowing(t, "national", a.base+"/c/alpes", "accepted")
+
 	// B counts A's declaration and says where it was made.
 	b.pageHas("/logiciels/nextcloud", "1 collectivité ou organisation l'utilise", "Échirolles", "Déclaré sur <a href=\""+a.base+"/logiciels/nextcloud#u-", ">"+a.host+"</a>")
 
