@@ -443,7 +443,7 @@ func (s *Service) Get(ctx context.Context, p access.Principal, ref string) (*Vie
 	}
 	v.CanDeclare = v.Viewer.OrganizationID != "" && access.Can(p, access.DeclareUsage, access.Subject{OwnOrganization: true})
 	for i := range v.Usages {
-		if v.Usages[i].OrganizationID == v.Viewer.OrganizationID {
+		if v.Usages[i].OrganizationID == v.Viewer.OrganizationID && v.Usages[i].RemoteID == "" {
 			v.Mine = &v.Usages[i]
 		}
 	}

@@ -17,6 +17,11 @@
 // providers and imports. The embedded data (data/) is the SILL export of
 // 2022-05-10 (Licence Ouverte 2.0, DINUM) and a file of ours completing it.
 //
-// It imports access/, cursor/, fault/, jobs/, markdown/, model/, search/,
-// indexer/, store/ and territory/.
+// Declarations federate (federate.go): a change of a local declaration
+// enqueues an outbox.Job in its transaction; declarations received from
+// hubs that a local collective follows are stored by ReceiveUsage, never
+// editable here, and counted like the others.
+//
+// It imports access/, cursor/, fault/, jobs/, markdown/, model/, outbox/,
+// search/, indexer/, store/ and territory/.
 package catalog

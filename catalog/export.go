@@ -70,13 +70,18 @@ type OpenUsage struct {
 	Testimonial      string    `json:"testimonial"`
 	HasContact       bool      `json:"has_contact"`
 	UpdatedAt        time.Time `json:"updated_at"`
+	// Origin is the hub where it was declared when received through
+	// federation ("" when declared here), OriginURL its page there.
+	Origin    string `json:"origin"`
+	OriginURL string `json:"origin_url,omitempty"`
 }
 
 // OpenUsageOf turns a declaration into its open-data form.
 func OpenUsageOf(u UsageItem) OpenUsage {
 	o := OpenUsage{ID: u.ID, Software: u.SoftwareSlug, SoftwareName: u.SoftwareName, OrganizationID: u.OrganizationID,
 		OrganizationName: u.OrganizationName, OrganizationKind: string(u.OrganizationKind), Region: u.Region, Departement: u.Departement,
-		Hosting: string(u.Hosting), Version: u.Version, SavingsEUR: u.SavingsEUR, Testimonial: u.Testimonial, HasContact: u.ContactID != "", UpdatedAt: u.UpdatedAt}
+		Hosting: string(u.Hosting), Version: u.Version, SavingsEUR: u.SavingsEUR, Testimonial: u.Testimonial, HasContact: u.ContactID != "", UpdatedAt: u.UpdatedAt,
+		Origin: u.Origin, OriginURL: u.RemoteURL}
 	if u.SinceYear != 0 {
 		o.SinceYear = &u.SinceYear
 	}

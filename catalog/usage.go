@@ -58,7 +58,9 @@ func (s *Service) usages(ctx context.Context, p access.Principal, where string, 
 	}
 	kept := out[:0]
 	for _, u := range out {
-		u.CanEdit = u.OrganizationID == v.OrganizationID && access.Can(p, access.DeclareUsage, access.Subject{OwnOrganization: true})
+		// A declaration received from another hub is changed there, not
+		// here (its organization may declare here, which then wins).
+		u.CanEdit = u.RemoteID == "" && u.OrganizationID == v.OrganizationID && access.Can(p, access.DeclareUsage, access.Subject{OwnOrganization: true})
 		st, err := s.moderation(ctx, s.db.R, p, u.OrganizationID)
 		if err != nil {
 			return nil, err
@@ -213,6 +215,11 @@ func (s *Service) declareFor(ctx context.Context, op string, p access.Principal,
 			id = cur.ID
 			apply(&cur, in)
 			cur.UpdatedAt = now
+			if cur.RemoteID != "" {
+				// The organization declares here what another hub had
+				// sent: the local declaration takes the row's place.
+				cur.RemoteID, cur.Origin, cur.RemoteURL, cur.DeclaredBy, cur.CreatedAt = "", "", "", p.AccountID, now
+			}
 			if _, err := tx.NewUpdate().Model(&cur).WherePK().Exec(ctx); err != nil {
 				return err
 			}
@@ -224,6 +231,9 @@ func (s *Service) declareFor(ctx context.Context, op string, p access.Principal,
 			}
 			id = u.ID
 		default:
+			return err
+		}
+		if err := s.publish(ctx, tx, id); err != nil {
 			return err
 		}
 		return s.index(ctx, tx, DocUsage, id, sw.ID)
@@ -309,6 +319,9 @@ func (s *Service) remove(ctx context.Context, u *UsageItem) error {
 		if _, err := tx.NewDelete().Model((*model.Usage)(nil)).Where("id = ?", u.ID).Exec(ctx); err != nil {
 			return err
 		}
+		if err := s.publish(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		return s.index(ctx, tx, DocUsage, u.ID, u.SoftwareID)
 	})
 }
@@ -354,6 +367,9 @@ func (s *Service) Moderate(ctx context.Context, p access.Principal, id, action, 
 				q = q.Set("hidden_by = NULL")
 			}
 			if _, err := q.Where("id = ?", id).Exec(ctx); err != nil {
+				return err
+			}
+			if err := s.publish(ctx, tx, id); err != nil { // a hidden declaration is withdrawn from the network
 				return err
 			}
 			return s.index(ctx, tx, DocUsage, id, u.SoftwareID)

@@ -276,7 +276,11 @@ func (s *Service) onContent(ctx context.Context, in *Incoming, announced bool) e
 		return err
 	}
 	var d remoteDoc
-	if err := json.Unmarshal(raw, &d); err != nil || !contentTypes[d.Type.First()] || !ap.ValidIRI(d.ID) {
+	err = json.Unmarshal(raw, &d)
+	if err == nil && d.Type.First() == UsageType {
+		return s.receiveUsage(ctx, origin, raw) // the catalog extension
+	}
+	if err != nil || !contentTypes[d.Type.First()] || !ap.ValidIRI(d.ID) {
 		return nil
 	}
 	isReply := d.InReplyTo.ID != "" && s.localObject(ctx, d.InReplyTo.ID)
@@ -334,6 +338,13 @@ func (s *Service) onDeleteContent(ctx context.Context, in *Incoming) error {
 func (s *Service) deleteRemote(ctx context.Context, iri, actor string) error {
 	if iri == "" || ap.Host(iri) != ap.Host(actor) {
 		return nil
+	}
+	if s.d.Catalog != nil {
+		// A usage declaration of that hub (the catalog extension): only
+		// the row received with that id goes.
+		if err := s.d.Catalog.RemoveRemoteUsage(ctx, iri); err != nil {
+			return err
+		}
 	}
 	_, err := s.d.DB.W.NewDelete().Model((*RemoteObject)(nil)).Where("iri = ?", iri).Exec(ctx)
 	return err

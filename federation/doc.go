@@ -20,12 +20,19 @@
 // a Note in reply to the remote object, stored (network_replies) and
 // queued in one transaction.
 //
+// The catalog extension (catalog.go) sends the usage declarations of the
+// catalog as SoftwareUsage objects, with a JSON-LD context of ours served
+// at ContextPath, and hands those received from followed hubs to the
+// catalog (catalog.Service.ReceiveUsage), which counts each organization
+// once.
+//
 // Outgoing activities go through an Outbox (the delivery package's
 // durable, signed delivery), remote documents are fetched through a
 // Getter (its signed, guarded GET). Signing keys come from SigningKey.
 //
 // Sub-packages: signature (HTTP Signatures) and ap (the ActivityStreams
 // JSON read and written). Vocabulary types never leave federation/. It
-// imports the domain packages it serves (collective, access, model), the
-// store and the job queue; nothing imports it but server/ and hub/.
+// imports the domain packages it serves (collective, catalog, access,
+// model), the store and the job queue; nothing imports it but server/ and
+// hub/.
 package federation

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"collectif/catalog"
 	"collectif/federation/signature"
 	"collectif/jobs"
 	"collectif/store"
@@ -54,6 +55,9 @@ type Deps struct {
 	AllowedNets []netip.Prefix
 	// Icon is the absolute URL of the image actors show; empty: none.
 	Icon string
+	// Catalog sends and receives usage declarations (the catalog
+	// extension); nil: they do not federate.
+	Catalog *catalog.Service
 }
 
 // Service is the ActivityPub side of the hub.

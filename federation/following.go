@@ -199,6 +199,11 @@ func (s *Service) Unfollow(ctx context.Context, p access.Principal, collectiveSl
 		if _, err := tx.NewDelete().Model((*Following)(nil)).Where("id = ?", f.ID).Exec(ctx); err != nil {
 			return err
 		}
+		// Declarations received from that hub are forgotten once no
+		// collective follows it any more (the catalog extension).
+		if err := s.forgetUsagesOf(ctx, tx, ap.Host(f.RemoteActor)); err != nil {
+			return err
+		}
 		if !hasActor {
 			return nil
 		}

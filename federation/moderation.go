@@ -77,6 +77,11 @@ func (s *Service) BlockInstance(ctx context.Context, p access.Principal, host, r
 			return err
 		}
 		_, err := tx.NewDelete().TableExpr("federation_followers").Where("remote_host = ? OR remote_host LIKE ? OR remote_host LIKE ? OR remote_host LIKE ?", h, h+":%", "%."+h, "%."+h+":%").Exec(ctx)
+		if err != nil || s.d.Catalog == nil {
+			return err
+		}
+		// Its usage declarations no longer count (the catalog extension).
+		_, err = s.d.Catalog.ForgetOrigin(ctx, tx, h, true)
 		return err
 	})
 	s.blocks.invalidate()

@@ -210,10 +210,27 @@ func (s *Service) onFollowAnswer(ctx context.Context, in *Incoming, state string
 	if obj.ID == "" {
 		return nil
 	}
-	_, err := s.d.DB.W.NewUpdate().TableExpr("federation_following").
-		Set("state = ?", state).Set("updated_at = ?", time.Now().UTC()).
-		Where("follow_id = ? AND remote_actor = ?", obj.ID, act.Actor.ID).Exec(ctx)
-	return err
+	matched := false
+	err := s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().TableExpr("federation_following").
+			Set("state = ?", state).Set("updated_at = ?", time.Now().UTC()).
+			Where("follow_id = ? AND remote_actor = ?", obj.ID, act.Actor.ID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		matched = n > 0
+		if state == "rejected" {
+			// No longer followed: its usage declarations go (catalog.go).
+			return s.forgetUsagesOf(ctx, tx, ap.Host(act.Actor.ID))
+		}
+		return nil
+	})
+	if err != nil || !matched || state != "accepted" {
+		return err
+	}
+	// Followed now: what it declared before is read (catalog.go).
+	return s.backfillUsages(ctx, act.Actor.ID)
 }
 
 type report struct {
@@ -291,7 +308,9 @@ func (s *Service) forgetRemote(ctx context.Context, iri string) error {
 				return err
 			}
 		}
-		_, err := tx.NewDelete().TableExpr("remote_actors").Where("iri = ?", iri).Exec(ctx)
-		return err
+		if _, err := tx.NewDelete().TableExpr("remote_actors").Where("iri = ?", iri).Exec(ctx); err != nil {
+			return err
+		}
+		return s.forgetUsagesOf(ctx, tx, ap.Host(iri))
 	})
 }

@@ -79,6 +79,8 @@ func (s *Service) Publish(ctx context.Context, j outbox.Job) error {
 		c, err = s.resourceContent(ctx, j.ID)
 	case outbox.Event:
 		c, err = s.eventContent(ctx, j.ID)
+	case outbox.Usage:
+		return s.publishUsage(ctx, j.ID) // sent by several collectives: see catalog.go
 	default:
 		return nil
 	}
@@ -508,7 +510,9 @@ const outboxPageSize = 20
 // published and has not deleted, newest first; page n is ?page=n.
 func (s *Service) outbox(ctx context.Context, a *LocalActor, page string) (any, error) {
 	id := a.IRI + "/outbox"
-	n64, err := s.d.DB.R.NewSelect().Model((*publishedObject)(nil)).Where("local_actor = ? AND deleted_at IS NULL", a.IRI).Count(ctx)
+	// Usage declarations (the catalog extension) are not listed: their
+	// terms are not those of this collection's context.
+	n64, err := s.d.DB.R.NewSelect().Model((*publishedObject)(nil)).Where("local_actor = ? AND deleted_at IS NULL AND kind <> 'usage'", a.IRI).Count(ctx)
 	n := int(n64)
 	if err != nil {
 		return nil, err
@@ -521,7 +525,7 @@ func (s *Service) outbox(ctx context.Context, a *LocalActor, page string) (any, 
 		p = 1
 	}
 	var rows []publishedObject
-	if err := s.d.DB.R.NewSelect().Model(&rows).Where("local_actor = ? AND deleted_at IS NULL", a.IRI).
+	if err := s.d.DB.R.NewSelect().Model(&rows).Where("local_actor = ? AND deleted_at IS NULL AND kind <> 'usage'", a.IRI).
 		OrderExpr("published_at DESC, iri").Limit(outboxPageSize).Offset(int64((p - 1) * outboxPageSize)).Scan(ctx); err != nil {
 		return nil, err
 	}

@@ -247,6 +247,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	h.Resources.SetQueue(h.Queue)
 	h.Delivery.SetQueue(h.Queue)
 	h.Catalog = catalog.New(catalog.Deps{DB: h.DB, Territory: ref, Queue: h.Queue, Logger: log})
+	h.Federation.SetCatalog(h.Catalog) // usage declarations federate (the catalog extension)
 	h.Indexer = indexer.New(h.Search, log, slices.Concat(h.Collectives.IndexSources(), h.Discussions.IndexSources(), h.Resources.IndexSources(),
 		h.Catalog.IndexSources(), h.Events.IndexSources())...)
 

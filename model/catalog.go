@@ -25,6 +25,7 @@ type Software struct {
 	SILLID      string    `bun:"sill_id,nullzero"`
 	SILLStatus  string    `bun:"sill_status"` // R, O, FR
 	ComptoirID  string    `bun:"comptoir_id"`
+	Origin      string    `bun:"origin,nullzero"` // the hub it was first learnt from; "": local
 	CreatedAt   time.Time `bun:"created_at"`
 	UpdatedAt   time.Time `bun:"updated_at"`
 }
@@ -120,6 +121,7 @@ type Usage struct {
 	HiddenBy       string    `bun:"hidden_by,nullzero"`
 	RemoteID       string    `bun:"remote_id,nullzero"`
 	Origin         string    `bun:"origin,nullzero"`
+	RemoteURL      string    `bun:"remote_url,nullzero"` // its page at its origin
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 }

@@ -56,6 +56,7 @@ type Organization struct {
 	Region      string    `bun:"region,nullzero"`      // INSEE code of the région
 	Population  int       `bun:"population"`
 	Website     string    `bun:"website,nullzero"`
+	Origin      string    `bun:"origin,nullzero"` // the hub it was first learnt from; "": local
 	CreatedAt   time.Time `bun:"created_at"`
 	UpdatedAt   time.Time `bun:"updated_at"`
 }

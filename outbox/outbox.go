@@ -12,13 +12,16 @@ const (
 	Reply    = "reply"
 	Resource = "resource"
 	Event    = "event"
+	// Usage is a catalog usage declaration of an organization: it federates
+	// through the catalog extension (docs/FEDERATION.md).
+	Usage = "usage"
 )
 
 // Job asks the federation to publish the current state of one piece of
 // content. It carries no content: the handler reads the database when it
 // runs, so jobs of successive edits converge on the last state.
 type Job struct {
-	Type string `json:"type"` // Topic, Reply, Resource or Event
+	Type string `json:"type"` // Topic, Reply, Resource, Event or Usage
 	ID   string `json:"id"`   // the row's ID
 }
 

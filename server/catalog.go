@@ -168,6 +168,16 @@ func (s *Server) softwarePage(c *fiber.Ctx) error {
 	return s.render(c, "software", "catalog", d)
 }
 
+// usagePage leads to a declaration on its software's page (its IRI, when
+// it federates, is /declarations/<id>).
+func (s *Server) usagePage(c *fiber.Ctx) error {
+	u, err := s.d.Catalog.Usage(c.UserContext(), principal(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/logiciels/"+u.SoftwareSlug+"#u-"+u.ID, fiber.StatusSeeOther)
+}
+
 // --- the declaration form ---
 
 type usageFormValues struct {

@@ -63,6 +63,11 @@ func (s *Server) federationRoutes() {
 	a.Get("/c/:slug/g/:group/t/:id/r/:reply", objectOr, func(c *fiber.Ctx) error {
 		return c.Redirect("/c/"+c.Params("slug")+"/g/"+c.Params("group")+"/t/"+c.Params("id")+"#r-"+c.Params("reply"), fiber.StatusSeeOther)
 	})
+	// The catalog extension: its context document, and usage declarations
+	// (a person is led to the declaration on its software's page).
+	a.Get(federation.ContextPath, s.netHTTP(f.ContextHandler()))
+	a.Get("/declarations/:id", objectOr, s.needCatalog, s.usagePage)
+	a.Get("/c/:slug/declarations", s.netHTTP(f.DeclarationsHandler()))
 
 	a.Get("/c/:slug/federation", s.requireLogin, s.federationQueuePage)
 	a.Post("/c/:slug/federation/follows/:id", s.requireLogin, s.federationDecide)

@@ -24,6 +24,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"collectif/access"
+	"collectif/catalog"
 	"collectif/collective"
 	"collectif/federation"
 	"collectif/federation/signature"
@@ -72,6 +73,9 @@ type fedRig struct {
 
 type fedOptions struct {
 	authorizedFetch bool
+	// catalog, when set, federates usage declarations and serves the
+	// catalog's pages.
+	catalog *catalog.Service
 }
 
 // newFedRig starts a hub with federation and a job queue that works, and
@@ -83,10 +87,13 @@ func newFedRig(t *testing.T, db *store.DB, o fedOptions) *fedRig {
 		t.Fatal(err)
 	}
 	fr := &fedRig{out: &recordingOutbox{}}
-	fr.rig = newRig(t, db.Engine(), rigOptions{db: db, fed: func(base *url.URL, db *store.DB) *federation.Service {
+	fr.rig = newRig(t, db.Engine(), rigOptions{db: db, catalog: o.catalog, fed: func(base *url.URL, db *store.DB) *federation.Service {
 		f := federation.New(federation.Deps{DB: db, BaseURL: base, Outbox: fr.out, AuthorizedFetch: o.authorizedFetch,
 			AllowedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 		f.SetGetter(&federation.SignedGetter{Keys: f, UserAgent: f.UserAgent()})
+		if o.catalog != nil {
+			f.SetCatalog(o.catalog)
+		}
 		reg := jobs.NewRegistry(nil)
 		f.RegisterJobs(reg)
 		q, err := jobs.New(db, reg, jobs.Options{Workers: 2, PollInterval: 50 * time.Millisecond})

@@ -15,6 +15,7 @@ import (
 
 	"collectif/access"
 	"collectif/account"
+	"collectif/catalog"
 	"collectif/collective"
 	"collectif/directory"
 	"collectif/federation"
@@ -64,6 +65,8 @@ type rigOptions struct {
 	delivery  *delivery.Service
 	// fed builds the federation service; nil: one with an insert-only queue.
 	fed func(base *url.URL, db *store.DB) *federation.Service
+	// catalog, when set, serves the catalog's pages.
+	catalog *catalog.Service
 }
 
 func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
@@ -108,7 +111,7 @@ func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
 		fed = o.fed(base, db)
 	}
 	srv := server.New(server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts,
-		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Delivery: o.delivery, Federation: fed})
+		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Delivery: o.delivery, Federation: fed, Catalog: o.catalog})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return &rig{t: t, db: db, accounts: accounts, kv: backend, srv: srv, base: base.String()}
