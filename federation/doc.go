@@ -12,7 +12,8 @@
 // goes into federation_received and the activity into the job queue in the
 // same transaction, so a second delivery is a no-op. The job (Process)
 // dispatches on the activity type to a Handler; Follow, Undo{Follow},
-// Accept, Reject, Flag and Delete (of an actor) are handled here, and the
+// Accept, Reject, Flag, Delete (of an actor), and Join and Leave of events
+// (through the event domain, SetEvents) are handled here, and the
 // content-federation step adds its own with Service.Handle. Types without
 // a handler are recorded and ignored.
 //
@@ -22,6 +23,6 @@
 //
 // Sub-packages: signature (HTTP Signatures) and ap (the ActivityStreams
 // JSON read and written). Vocabulary types never leave federation/. It
-// imports the domain packages it serves (collective, access, model), the
+// imports the domain packages it serves (collective, access, event, model), the
 // store and the job queue; nothing imports it but server/ and hub/.
 package federation

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"collectif/event"
 	"collectif/federation/signature"
 	"collectif/jobs"
 	"collectif/store"
@@ -65,6 +66,7 @@ type Service struct {
 	verifier *signature.Verifier
 	keys     *signature.CachedFetcher
 	handlers map[string]Handler
+	events   *event.Service
 
 	keyMu    sync.Mutex
 	keyCache map[string]*localKey

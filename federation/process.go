@@ -38,6 +38,10 @@ func (s *Service) registerBuiltins() {
 	s.Handle("Reject", func(ctx context.Context, in *Incoming) error { return s.onFollowAnswer(ctx, in, "rejected") })
 	s.Handle("Flag", s.onFlag)
 	s.Handle("Delete", s.onDelete)
+	s.Handle("Join", s.onJoin)
+	s.Handle("Leave", func(ctx context.Context, in *Incoming) error {
+		return s.onLeave(ctx, in.Activity.Actor.ID, in.Activity.FirstObject().ID)
+	})
 	s.registerContent()
 }
 
@@ -184,11 +188,14 @@ func (s *Service) onUndo(ctx context.Context, in *Incoming) error {
 			inner = &a
 		}
 	}
-	if inner != nil && inner.Kind() != "Follow" {
-		return nil // Undo of a Like, an Announce…: not handled yet
-	}
 	if inner != nil && inner.Actor.ID != "" && inner.Actor.ID != act.Actor.ID {
-		return nil // one may only undo one's own follow
+		return nil // one may only undo one's own activities
+	}
+	if inner != nil && inner.Kind() == "Join" {
+		return s.onLeave(ctx, act.Actor.ID, inner.FirstObject().ID)
+	}
+	if inner != nil && inner.Kind() != "Follow" {
+		return nil // Undo of an Announce…: not handled
 	}
 	q := s.d.DB.W.NewDelete().TableExpr("federation_followers").Where("remote_actor = ?", act.Actor.ID)
 	if inner != nil && inner.FirstObject().ID != "" {

@@ -1,0 +1,7 @@
+-- Remote participants of events: an actor of another server who sent a
+-- Join is registered under its actor IRI, without an e-mail address (no
+-- mail is ever sent to it); one live registration per actor and event.
+ALTER TABLE event_registrations ADD COLUMN remote_actor TEXT NOT NULL DEFAULT '';
+DROP INDEX event_registrations_email;
+CREATE UNIQUE INDEX event_registrations_email ON event_registrations (event_id, email) WHERE status <> 'cancelled' AND remote_actor = '';
+CREATE UNIQUE INDEX event_registrations_remote ON event_registrations (event_id, remote_actor) WHERE status <> 'cancelled' AND remote_actor <> '';

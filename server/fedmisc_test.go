@@ -1,0 +1,166 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"collectif/access"
+	"collectif/event"
+	"collectif/jobs"
+	"collectif/model"
+	"collectif/store"
+	"collectif/store/storetest"
+)
+
+// sentOfType waits until the outbox holds an activity of typ sent to
+// inbox and returns the last one.
+func (fr *fedRig) sentOfType(typ, inbox string) sent {
+	fr.t.Helper()
+	var found *sent
+	waitFor(fr.t, func() bool {
+		for _, s := range fr.out.all() {
+			if s.Activity["type"] == typ && len(s.Inboxes) == 1 && s.Inboxes[0] == inbox {
+				found = &s
+			}
+		}
+		return found != nil
+	})
+	return *found
+}
+
+func (fr *fedRig) countOfType(typ, inbox string) int {
+	n := 0
+	for _, s := range fr.out.all() {
+		if s.Activity["type"] == typ && len(s.Inboxes) == 1 && s.Inboxes[0] == inbox {
+			n++
+		}
+	}
+	return n
+}
+
+// remoteStatus is the status of a remote actor's registration to an
+// event, "" when there is none.
+func (fr *fedRig) remoteStatus(eventID, actor string) string {
+	var st []string
+	err := fr.db.R.NewSelect().Model((*model.Registration)(nil)).Column("status").
+		Where("event_id = ? AND remote_actor = ?", eventID, actor).OrderExpr("created_at DESC").Scan(context.Background(), &st)
+	if err != nil {
+		fr.t.Fatal(err)
+	}
+	if len(st) == 0 {
+		return ""
+	}
+	return st[0]
+}
+
+// TestFederationJoinLeave: a remote actor Joins a published event and is
+// registered without e-mail, answered with an Accept of its Join; the
+// event's document counts it; a second remote actor, once the event is
+// full, gets a Reject whose summary says why; the organizers' list shows
+// the participant with its server; Leave and Undo{Join} cancel.
+func TestFederationJoinLeave(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fr := newFedRig(t, db, fedOptions{})
+		alice := newRemote(t, "127.0.0.4", false)
+		bob := newRemote(t, "127.0.0.5", false)
+		admin := fr.user("admin@hub.example", true)
+		p := access.Account(admin.ID, true)
+		q, err := jobs.New(db, nil, jobs.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		es := event.New(event.Deps{DB: db, Queue: q})
+		fr.fed.SetEvents(es)
+		start := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Hour)
+		ev, err := es.Create(ctx, p, "alpes", event.Input{Title: "Install party", Summary: "Linux pour tous",
+			StartsAt: start, EndsAt: start.Add(3 * time.Hour), Venue: "Médiathèque", Capacity: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := es.Publish(ctx, p, ev.ID); err != nil {
+			t.Fatal(err)
+		}
+		iri := fr.base + "/evenements/" + ev.ID
+		waitFor(t, func() bool { code, _, _ := getASStatus(t, iri, nil, asJSON); return code == 200 })
+		if _, err := es.Register(ctx, access.Anonymous(), ev.ID, event.Registrant{Name: "Léa Durand", Email: "lea@mairie.example",
+			Category: "collectivity", Consent: true}); err != nil {
+			t.Fatal(err)
+		}
+
+		// A Join by alice: registered, Accept of the Join.
+		join := alice.activity("Join", iri)
+		var jm map[string]any
+		json.Unmarshal(join, &jm)
+		if code, body := alice.post(fr.base+"/inbox", join, asJSON, nil); code != http.StatusAccepted {
+			t.Fatalf("join: %d %s", code, body)
+		}
+		acc := fr.sentOfType("Accept", alice.actor+"/inbox")
+		o := obj(acc)
+		if acc.Actor != fr.base+"/c/alpes" || o["id"] != jm["id"] || o["type"] != "Join" || o["object"] != iri || o["actor"] != alice.actor {
+			t.Fatalf("accept = %+v", acc)
+		}
+		if st := fr.remoteStatus(ev.ID, alice.actor); st != "confirmed" {
+			t.Fatalf("alice's registration: %q", st)
+		}
+		// The event's document counts her (an Update follows the change).
+		waitFor(t, func() bool {
+			doc := getAS(t, iri, nil)
+			return doc["participantCount"] == float64(2) && doc["remainingAttendeeCapacity"] == float64(0)
+		})
+
+		// Organizers see her, with her server, and no address.
+		list, err := es.Attendees(ctx, p, ev.ID, event.AttendeeFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen bool
+		for _, a := range list.Items {
+			if a.RemoteActor == alice.actor {
+				seen = a.Name == "Alice" && a.RemoteHost() == alice.host() && a.Email == ""
+			}
+		}
+		if !seen {
+			t.Fatalf("alice is not on the organizers' list: %+v", list.Items)
+		}
+
+		// The event is full: bob is refused, with the reason.
+		if code, body := bob.post(fr.base+"/c/alpes/inbox", bob.activity("Join", map[string]any{"id": iri, "type": "Event"}), asJSON, nil); code != http.StatusAccepted {
+			t.Fatalf("join: %d %s", code, body)
+		}
+		rej := fr.sentOfType("Reject", bob.actor+"/inbox")
+		if rej.Activity["summary"] != "l'événement est complet" || obj(rej)["type"] != "Join" {
+			t.Fatalf("reject = %+v", rej)
+		}
+		if st := fr.remoteStatus(ev.ID, bob.actor); st != "" {
+			t.Fatalf("bob registered: %q", st)
+		}
+
+		// alice leaves: her place is free, the count follows; bob joins and
+		// undoes his Join.
+		if code, _ := alice.post(fr.base+"/inbox", alice.activity("Leave", iri), asJSON, nil); code != http.StatusAccepted {
+			t.Fatal(code)
+		}
+		waitFor(t, func() bool { return fr.remoteStatus(ev.ID, alice.actor) == "cancelled" })
+		waitFor(t, func() bool { return getAS(t, iri, nil)["participantCount"] == float64(1) })
+		join = bob.activity("Join", iri)
+		json.Unmarshal(join, &jm)
+		if code, _ := bob.post(fr.base+"/inbox", join, asJSON, nil); code != http.StatusAccepted {
+			t.Fatal(code)
+		}
+		fr.sentOfType("Accept", bob.actor+"/inbox")
+		if st := fr.remoteStatus(ev.ID, bob.actor); st != "confirmed" {
+			t.Fatalf("bob's registration: %q", st)
+		}
+		if code, _ := bob.post(fr.base+"/inbox", bob.activity("Undo", jm), asJSON, nil); code != http.StatusAccepted {
+			t.Fatal(code)
+		}
+		waitFor(t, func() bool { return fr.remoteStatus(ev.ID, bob.actor) == "cancelled" })
+		if n := fr.countOfType("Accept", bob.actor+"/inbox"); n != 1 {
+			t.Fatalf("%d Accepts sent to bob, want 1", n)
+		}
+	})
+}
