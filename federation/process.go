@@ -194,8 +194,18 @@ func (s *Service) onUndo(ctx context.Context, in *Incoming) error {
 	if inner != nil && inner.Kind() == "Join" {
 		return s.onLeave(ctx, act.Actor.ID, inner.FirstObject().ID)
 	}
+	if inner != nil && inner.Kind() == "Like" {
+		return s.onUndoLike(ctx, act.Actor.ID, inner.ID, inner.FirstObject().ID)
+	}
 	if inner != nil && inner.Kind() != "Follow" {
 		return nil // Undo of an Announce…: not handled
+	}
+	if inner == nil && obj.ID != "" {
+		// An Undo naming its object by id only: a Like of this actor with
+		// that id is taken back (the follow below is looked up the same way).
+		if err := s.onUndoLike(ctx, act.Actor.ID, obj.ID, ""); err != nil {
+			return err
+		}
 	}
 	q := s.d.DB.W.NewDelete().TableExpr("federation_followers").Where("remote_actor = ?", act.Actor.ID)
 	if inner != nil && inner.FirstObject().ID != "" {
@@ -285,7 +295,7 @@ func (s *Service) onDelete(ctx context.Context, in *Incoming) error {
 
 func (s *Service) forgetRemote(ctx context.Context, iri string) error {
 	return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		for _, t := range []string{"federation_followers", "federation_following"} {
+		for _, t := range []string{"federation_followers", "federation_following", "federation_likes"} {
 			if _, err := tx.NewDelete().TableExpr(t).Where("remote_actor = ?", iri).Exec(ctx); err != nil {
 				return err
 			}

@@ -29,6 +29,7 @@ import (
 	"collectif/federation/signature"
 	"collectif/jobs"
 	"collectif/model"
+	"collectif/server"
 	"collectif/store"
 	"collectif/store/storetest"
 )
@@ -72,6 +73,7 @@ type fedRig struct {
 
 type fedOptions struct {
 	authorizedFetch bool
+	deps            func(d *server.Deps) // services the test's pages need
 }
 
 // newFedRig starts a hub with federation and a job queue that works, and
@@ -83,7 +85,7 @@ func newFedRig(t *testing.T, db *store.DB, o fedOptions) *fedRig {
 		t.Fatal(err)
 	}
 	fr := &fedRig{out: &recordingOutbox{}}
-	fr.rig = newRig(t, db.Engine(), rigOptions{db: db, fed: func(base *url.URL, db *store.DB) *federation.Service {
+	fr.rig = newRig(t, db.Engine(), rigOptions{db: db, deps: o.deps, fed: func(base *url.URL, db *store.DB) *federation.Service {
 		f := federation.New(federation.Deps{DB: db, BaseURL: base, Outbox: fr.out, AuthorizedFetch: o.authorizedFetch,
 			AllowedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 		f.SetGetter(&federation.SignedGetter{Keys: f, UserAgent: f.UserAgent()})

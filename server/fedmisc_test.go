@@ -1,16 +1,21 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"collectif/access"
+	"collectif/discussion"
 	"collectif/event"
+	"collectif/federation"
 	"collectif/jobs"
 	"collectif/model"
+	"collectif/server"
 	"collectif/store"
 	"collectif/store/storetest"
 )
@@ -103,9 +108,8 @@ func TestFederationJoinLeave(t *testing.T) {
 		if acc.Actor != fr.base+"/c/alpes" || o["id"] != jm["id"] || o["type"] != "Join" || o["object"] != iri || o["actor"] != alice.actor {
 			t.Fatalf("accept = %+v", acc)
 		}
-		if st := fr.remoteStatus(ev.ID, alice.actor); st != "confirmed" {
-			t.Fatalf("alice's registration: %q", st)
-		}
+		// (the outbox records the Accept inside the transaction: wait for it to commit)
+		waitFor(t, func() bool { return fr.remoteStatus(ev.ID, alice.actor) == "confirmed" })
 		// The event's document counts her (an Update follows the change).
 		waitFor(t, func() bool {
 			doc := getAS(t, iri, nil)
@@ -152,9 +156,7 @@ func TestFederationJoinLeave(t *testing.T) {
 			t.Fatal(code)
 		}
 		fr.sentOfType("Accept", bob.actor+"/inbox")
-		if st := fr.remoteStatus(ev.ID, bob.actor); st != "confirmed" {
-			t.Fatalf("bob's registration: %q", st)
-		}
+		waitFor(t, func() bool { return fr.remoteStatus(ev.ID, bob.actor) == "confirmed" })
 		if code, _ := bob.post(fr.base+"/inbox", bob.activity("Undo", jm), asJSON, nil); code != http.StatusAccepted {
 			t.Fatal(code)
 		}
@@ -162,5 +164,82 @@ func TestFederationJoinLeave(t *testing.T) {
 		if n := fr.countOfType("Accept", bob.actor+"/inbox"); n != 1 {
 			t.Fatalf("%d Accepts sent to bob, want 1", n)
 		}
+	})
+}
+
+// TestFederationLikes: Likes of one of our topics are counted once per
+// actor and shown on its page; Undo{Like} takes one back. The same holds
+// for a stored remote object.
+func TestFederationLikes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		q, err := jobs.New(db, nil, jobs.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds := discussion.New(discussion.Deps{DB: db, Queue: q})
+		fr := newFedRig(t, db, fedOptions{deps: func(d *server.Deps) { d.Discussions = ds }})
+		alice := newRemote(t, "127.0.0.4", false)
+		bob := newRemote(t, "127.0.0.5", false)
+		admin := fr.user("admin@hub.example", true)
+		p := access.Account(admin.ID, true)
+		topic, err := ds.CreateTopic(ctx, p, "alpes", "sig", discussion.NewTopic{Title: "Serveur de tuiles", Body: "Qui héberge OSM ?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iri := fr.base + "/c/alpes/g/sig/t/" + topic.TopicID
+		waitFor(t, func() bool { code, _, _ := getASStatus(t, iri, nil, asJSON); return code == 200 })
+		likes := func() int {
+			n, err := fr.fed.Likes(ctx, iri)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		aliceLike := alice.activity("Like", iri)
+		for _, b := range [][]byte{aliceLike, alice.activity("Like", iri), bob.activity("Like", iri)} {
+			rs := alice
+			if bytes.Contains(b, []byte(bob.actor)) {
+				rs = bob
+			}
+			if code, body := rs.post(fr.base+"/inbox", b, asJSON, nil); code != http.StatusAccepted {
+				t.Fatalf("like: %d %s", code, body)
+			}
+		}
+		waitFor(t, func() bool { return likes() == 2 && fr.received() == 3 })
+		time.Sleep(200 * time.Millisecond) // the second Like of alice is processed too
+		if n := likes(); n != 2 {
+			t.Fatalf("%d likes, want 2 (one per actor)", n)
+		}
+		pg := newBrowser(t).get(iri)
+		if pg.status != 200 || !strings.Contains(pg.body, "2 mentions J'aime du réseau") {
+			t.Fatalf("topic page: %d, no likes shown:\n%s", pg.status, pg.body)
+		}
+		var lm map[string]any
+		json.Unmarshal(aliceLike, &lm)
+		if code, _ := alice.post(fr.base+"/inbox", alice.activity("Undo", lm), asJSON, nil); code != http.StatusAccepted {
+			t.Fatal(code)
+		}
+		waitFor(t, func() bool { return likes() == 1 })
+
+		// A stored remote object: counted, and taken back.
+		note := federation.RemoteObject{IRI: alice.base + "/notes/1", OriginActor: alice.actor, Author: alice.actor, Type: "Note",
+			Content: "<p>Bonjour</p>", Tags: "[]", PublishedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+		if _, err := db.W.NewInsert().Model(&note).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stored := func() int {
+			var o federation.RemoteObject
+			if err := db.R.NewSelect().Model(&o).Where("iri = ?", note.IRI).Scan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return o.Likes
+		}
+		bobLike := bob.activity("Like", note.IRI)
+		json.Unmarshal(bobLike, &lm)
+		bob.post(fr.base+"/inbox", bobLike, asJSON, nil)
+		waitFor(t, func() bool { return stored() == 1 })
+		bob.post(fr.base+"/inbox", bob.activity("Undo", lm["id"]), asJSON, nil) // by id only
+		waitFor(t, func() bool { return stored() == 0 })
 	})
 }

@@ -64,6 +64,8 @@ type rigOptions struct {
 	delivery  *delivery.Service
 	// fed builds the federation service; nil: one with an insert-only queue.
 	fed func(base *url.URL, db *store.DB) *federation.Service
+	// deps completes the server's dependencies (services a test needs).
+	deps func(d *server.Deps)
 }
 
 func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
@@ -107,8 +109,12 @@ func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
 	if o.fed != nil {
 		fed = o.fed(base, db)
 	}
-	srv := server.New(server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts,
-		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Delivery: o.delivery, Federation: fed})
+	deps := server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts,
+		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Delivery: o.delivery, Federation: fed}
+	if o.deps != nil {
+		o.deps(&deps)
+	}
+	srv := server.New(deps)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return &rig{t: t, db: db, accounts: accounts, kv: backend, srv: srv, base: base.String()}
