@@ -262,6 +262,10 @@ func (s *Service) onContent(ctx context.Context, in *Incoming, announced bool) e
 		return nil
 	}
 	isReply := d.InReplyTo.ID != "" && s.localObject(ctx, d.InReplyTo.ID)
+	if isReply && s.repliesRefused(ctx, d.InReplyTo.ID) {
+		s.log.InfoContext(ctx, "remote reply refused by the group's setting", "id", d.ID)
+		return nil // recorded as received (its id), not stored
+	}
 	if !s.following(ctx, origin) && !isReply {
 		return nil // from no one we follow, about nothing of ours
 	}

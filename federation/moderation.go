@@ -161,6 +161,8 @@ type Report struct {
 type Queue struct {
 	Follows []FollowRequest
 	Reports []Report
+	// Groups are the settings of the public groups p moderates.
+	Groups []GroupSetting
 }
 
 // moderatedActors returns the local actors of a collective whose follows
@@ -237,6 +239,9 @@ func (s *Service) ModerationQueue(ctx context.Context, p access.Principal, slug 
 	}
 	for _, r := range reps {
 		q.Reports = append(q.Reports, Report{ID: r.ID, LocalActor: r.LocalActor, RemoteActor: r.RemoteActor, Content: r.Content, Objects: r.Objects, State: r.State, CreatedAt: r.CreatedAt})
+	}
+	if q.Groups, err = s.groupSettings(ctx, actors); err != nil {
+		return nil, err
 	}
 	return q, nil
 }

@@ -67,6 +67,7 @@ func (s *Server) federationRoutes() {
 	a.Get("/c/:slug/federation", s.requireLogin, s.federationQueuePage)
 	a.Post("/c/:slug/federation/follows/:id", s.requireLogin, s.federationDecide)
 	a.Post("/c/:slug/federation/reports/:id/resolve", s.requireLogin, s.federationResolve)
+	a.Post("/c/:slug/federation/groups/:group/replies", s.requireLogin, s.federationRemoteReplies)
 	a.Get("/admin/federation", s.requireLogin, s.federationAdminPage)
 	a.Post("/admin/federation/blocks", s.requireLogin, s.federationBlock)
 	a.Post("/admin/federation/blocks/:host/delete", s.requireLogin, s.federationUnblock)
@@ -139,6 +140,15 @@ func (s *Server) federationResolve(c *fiber.Ctx) error {
 		return err
 	}
 	s.flash(c, "federation.flash_resolved")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation", fiber.StatusSeeOther)
+}
+
+func (s *Server) federationRemoteReplies(c *fiber.Ctx) error {
+	on := c.FormValue("remote_replies") == "on"
+	if err := s.d.Federation.SetRemoteReplies(c.UserContext(), principal(c), c.Params("slug"), c.Params("group"), on); err != nil {
+		return err
+	}
+	s.flash(c, "federation.flash_settings")
 	return c.Redirect("/c/"+c.Params("slug")+"/federation", fiber.StatusSeeOther)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -241,5 +242,76 @@ func TestFederationLikes(t *testing.T) {
 		waitFor(t, func() bool { return stored() == 1 })
 		bob.post(fr.base+"/inbox", bob.activity("Undo", lm["id"]), asJSON, nil) // by id only
 		waitFor(t, func() bool { return stored() == 0 })
+	})
+}
+
+// TestFederationRemoteRepliesSetting: a group's moderator unticks
+// "accept replies from the fediverse" on the federation page; a remote
+// reply to a thread of that group is then recorded and ignored; ticked
+// again, the next one is shown.
+func TestFederationRemoteRepliesSetting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fr := newFedRig(t, db, fedOptions{})
+		rs := newRemote(t, "127.0.0.4", false)
+		admin := fr.user("admin@hub.example", true)
+		p := access.Account(admin.ID, true)
+		q, err := jobs.New(db, nil, jobs.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds := discussion.New(discussion.Deps{DB: db, Queue: q})
+		topic, err := ds.CreateTopic(ctx, p, "alpes", "sig", discussion.NewTopic{Title: "Serveur de tuiles", Body: "Qui héberge OSM ?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iri := fr.base + "/c/alpes/g/sig/t/" + topic.TopicID
+		waitFor(t, func() bool { code, _, _ := getASStatus(t, iri, nil, asJSON); return code == 200 })
+
+		b := newBrowser(t)
+		b.login(fr.base, "admin@hub.example", "un mot de passe long")
+		pg := b.get(fr.base + "/c/alpes/federation")
+		if pg.status != 200 || !strings.Contains(pg.body, `id="rr-sig" name="remote_replies" value="on" checked`) {
+			t.Fatalf("federation page: %d, the setting is not shown ticked:\n%s", pg.status, pg.body)
+		}
+		pg = b.post(fr.base+"/c/alpes/federation/groups/sig/replies", url.Values{"_csrf": {pg.csrf(t)}})
+		if pg.status != 200 || !strings.Contains(pg.body, "Réglage enregistré") || strings.Contains(pg.body, `id="rr-sig" name="remote_replies" value="on" checked`) {
+			t.Fatalf("setting off: %d\n%s", pg.status, pg.body)
+		}
+
+		reply := func(n string) {
+			t.Helper()
+			if code, body := rs.post(fr.base+"/inbox", rs.activity("Create", map[string]any{"id": rs.base + "/notes/" + n, "type": "Note",
+				"attributedTo": rs.actor, "inReplyTo": iri, "content": "<p>Chez nous aussi.</p>"}), asJSON, nil); code != http.StatusAccepted {
+				t.Fatalf("remote reply: %d %s", code, body)
+			}
+		}
+		reply("1")
+		waitFor(t, func() bool {
+			n, err := db.R.NewSelect().TableExpr("river_job").Where("kind = 'federation.inbox' AND state = 'completed'").Count(ctx)
+			return err == nil && n == 1
+		})
+		if rr, err := fr.fed.RemoteReplies(ctx, iri); err != nil || len(rr) != 0 || fr.received() != 1 {
+			t.Fatalf("refused reply stored: %v %v (received %d)", rr, err, fr.received())
+		}
+
+		pg = b.post(fr.base+"/c/alpes/federation/groups/sig/replies", url.Values{"_csrf": {pg.csrf(t)}, "remote_replies": {"on"}})
+		if pg.status != 200 {
+			t.Fatal(pg.status)
+		}
+		reply("2")
+		waitFor(t, func() bool {
+			rr, err := fr.fed.RemoteReplies(ctx, iri)
+			return err == nil && len(rr) == 1 && rr[0].IRI == rs.base+"/notes/2"
+		})
+
+		// A member who moderates nothing may not change it.
+		fr.user("membre@hub.example", false)
+		m := newBrowser(t)
+		m.login(fr.base, "membre@hub.example", "un mot de passe long")
+		lp := m.get(fr.base + "/account")
+		if pg := m.post(fr.base+"/c/alpes/federation/groups/sig/replies", url.Values{"_csrf": {lp.csrf(t)}}); pg.status != http.StatusForbidden {
+			t.Fatalf("member: %d", pg.status)
+		}
 	})
 }

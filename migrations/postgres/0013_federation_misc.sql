@@ -17,3 +17,7 @@ CREATE TABLE federation_likes (
     PRIMARY KEY (object_iri, remote_actor)
 );
 CREATE INDEX federation_likes_actor ON federation_likes (remote_actor);
+
+-- A public working group's moderators may refuse replies from the
+-- fediverse to its threads (on by default).
+ALTER TABLE working_groups ADD COLUMN remote_replies BOOLEAN NOT NULL DEFAULT TRUE;
