@@ -26,6 +26,7 @@ import (
 	"collectif/access"
 	"collectif/collective"
 	"collectif/federation"
+	"collectif/federation/delivery"
 	"collectif/federation/signature"
 	"collectif/jobs"
 	"collectif/model"
@@ -88,7 +89,10 @@ func newFedRig(t *testing.T, db *store.DB, o fedOptions) *fedRig {
 	fr.rig = newRig(t, db.Engine(), rigOptions{db: db, deps: o.deps, fed: func(base *url.URL, db *store.DB) *federation.Service {
 		f := federation.New(federation.Deps{DB: db, BaseURL: base, Outbox: fr.out, AuthorizedFetch: o.authorizedFetch,
 			AllowedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-		f.SetGetter(&federation.SignedGetter{Keys: f, UserAgent: f.UserAgent()})
+		// Remote documents are fetched as the hub does: the guarded client
+		// of the delivery package, allowed on loopback.
+		f.SetGetter(delivery.New(delivery.Deps{DB: db, Keys: f, Blocked: f.Blocked, Client: delivery.NewClient(delivery.Options{
+			AllowedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, UserAgent: delivery.UserAgent("test", base.String())})}))
 		reg := jobs.NewRegistry(nil)
 		f.RegisterJobs(reg)
 		q, err := jobs.New(db, reg, jobs.Options{Workers: 2, PollInterval: 50 * time.Millisecond})
