@@ -53,8 +53,6 @@ type Deps struct {
 	// host given as an IP address inside one is reached over plain http
 	// when following by handle (tests, private networks).
 	AllowedNets []netip.Prefix
-	// Icon is the absolute URL of the image actors show; empty: none.
-	Icon string
 }
 
 // Service is the ActivityPub side of the hub.

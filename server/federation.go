@@ -36,6 +36,7 @@ func (s *Server) federationRoutes() {
 	a.Get(federation.NodeInfoPath, nodeinfo)
 	a.Get("/nodeinfo/:version", nodeinfo)
 	a.Get("/actor", actor)
+	a.Get(federation.IconPath+":name", s.netHTTP(f.IconHandler()))
 	a.Post("/inbox", inbox)
 	for _, p := range []string{"/actor", "/c/:slug", "/c/:slug/g/:group", "/u/:id"} {
 		if p != "/actor" {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/png"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -312,6 +314,55 @@ func TestFederationRemoteRepliesSetting(t *testing.T) {
 		lp := m.get(fr.base + "/account")
 		if pg := m.post(fr.base+"/c/alpes/federation/groups/sig/replies", url.Values{"_csrf": {lp.csrf(t)}}); pg.status != http.StatusForbidden {
 			t.Fatalf("member: %d", pg.status)
+		}
+	})
+}
+
+// TestFederationActorIcon: every actor has an icon, a PNG served at a
+// stable URL, the same on every fetch and different from one actor to
+// another.
+func TestFederationActorIcon(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fr := newFedRig(t, db, fedOptions{})
+		var seen []string
+		for _, iri := range []string{fr.base + "/c/alpes", fr.base + "/c/alpes/g/sig", fr.base + "/actor"} {
+			doc := getAS(t, iri, nil)
+			icon, _ := doc["icon"].(map[string]any)
+			u, _ := icon["url"].(string)
+			if icon["type"] != "Image" || icon["mediaType"] != "image/png" || !strings.HasPrefix(u, fr.base+"/icons/") {
+				t.Fatalf("%s: icon = %v", iri, doc["icon"])
+			}
+			var bodies [2][]byte
+			for i := range bodies {
+				resp, err := http.Get(u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bodies[i], _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
+					t.Fatalf("%s: %d %s", u, resp.StatusCode, resp.Header.Get("Content-Type"))
+				}
+			}
+			img, err := png.Decode(bytes.NewReader(bodies[0]))
+			if err != nil || img.Bounds().Dx() != img.Bounds().Dy() || img.Bounds().Dx() < 100 || !bytes.Equal(bodies[0], bodies[1]) {
+				t.Fatalf("%s: not a stable square PNG: %v", u, err)
+			}
+			for _, s := range seen {
+				if s == string(bodies[0]) {
+					t.Fatalf("%s: same icon as another actor", iri)
+				}
+			}
+			seen = append(seen, string(bodies[0]))
+		}
+		// A members-only group has no icon, as it is no actor.
+		resp, err := http.Get(fr.base + "/icons/alpes_prive.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("icon of a members-only group: %d", resp.StatusCode)
 		}
 	})
 }
