@@ -407,8 +407,34 @@ func (s *Service) FromNetwork(ctx context.Context, collectiveSlug string, limit 
 	err := s.d.DB.R.NewSelect().Model(&out).
 		Where("origin_actor IN (SELECT remote_actor FROM federation_following WHERE local_actor = ? AND state = 'accepted')", local).
 		Where("in_reply_to = '' OR in_reply_to NOT IN (SELECT iri FROM federation_objects)").
-		OrderExpr("published_at DESC, iri").Limit(int64(limit)).Scan(ctx)
+		OrderExpr("published_at DESC, iri").Limit(int64(2 * limit)).Scan(ctx)
+	out = s.unblocked(ctx, out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
 	return out, err
+}
+
+// unblocked drops the objects of blocked instances (their origin, author or
+// own host): blocking without purging keeps them stored, hidden.
+func (s *Service) unblocked(ctx context.Context, objs []RemoteObject) []RemoteObject {
+	blocked := map[string]bool{}
+	is := func(iri string) bool {
+		h := ap.Host(iri)
+		b, ok := blocked[h]
+		if !ok {
+			b = s.Blocked(ctx, h)
+			blocked[h] = b
+		}
+		return b
+	}
+	out := objs[:0]
+	for _, o := range objs {
+		if !is(o.IRI) && !is(o.OriginActor) && !is(o.Author) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // RemoteReplies lists the remote replies to one of our objects, oldest
@@ -417,5 +443,5 @@ func (s *Service) RemoteReplies(ctx context.Context, iri string) ([]RemoteObject
 	var out []RemoteObject
 	err := s.d.DB.R.NewSelect().Model(&out).Where("in_reply_to = ? OR in_reply_to LIKE ?", iri, iri+"/r/%").
 		OrderExpr("published_at, iri").Limit(200).Scan(ctx)
-	return out, err
+	return s.unblocked(ctx, out), err
 }

@@ -165,7 +165,7 @@ func (s *Server) federationAdminPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) federationBlock(c *fiber.Ctx) error {
-	if _, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), c.FormValue("host"), c.FormValue("reason")); err != nil {
+	if _, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), c.FormValue("host"), c.FormValue("reason"), c.FormValue("purge") == "on"); err != nil {
 		return err
 	}
 	s.flash(c, "federation.flash_blocked")
@@ -195,11 +195,13 @@ func (s *Server) apiBlock(c *fiber.Ctx) error {
 	var in struct {
 		Host   string `json:"host"`
 		Reason string `json:"reason"`
+		// Purge also deletes what was received from the host.
+		Purge bool `json:"purge"`
 	}
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	b, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), in.Host, in.Reason)
+	b, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), in.Host, in.Reason, in.Purge)
 	if err != nil {
 		return err
 	}

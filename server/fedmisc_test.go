@@ -366,3 +366,89 @@ func TestFederationActorIcon(t *testing.T) {
 		}
 	})
 }
+
+// TestFederationBlockPurge: blocking an instance hides what was received
+// from it and keeps it; blocking with "also delete what was received"
+// deletes it, with the likes and the actors of that instance.
+func TestFederationBlockPurge(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fr := newFedRig(t, db, fedOptions{})
+		rs := newRemote(t, "127.0.0.6", false)
+		other := newRemote(t, "127.0.0.7", false)
+		thread := fr.base + "/c/alpes/g/sig/t/01J0000000000000000000000T"
+		now := time.Now().UTC().Truncate(time.Second)
+		for _, r := range []*remoteServer{rs, other} {
+			o := federation.RemoteObject{IRI: r.base + "/notes/1", OriginActor: r.actor, Author: r.actor, Type: "Note", InReplyTo: thread,
+				Content: "<p>Réponse</p>", Tags: "[]", PublishedAt: now, UpdatedAt: now}
+			if _, err := db.W.NewInsert().Model(&o).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// Its actor is known to the hub (fetched when its Like arrives).
+			if code, body := r.post(fr.base+"/inbox", r.activity("Like", o.IRI), asJSON, nil); code != http.StatusAccepted {
+				t.Fatalf("like: %d %s", code, body)
+			}
+		}
+		likes := func() int {
+			n, err := db.R.NewSelect().TableExpr("federation_likes").Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		}
+		waitFor(t, func() bool { return likes() == 2 })
+		replies := func() []string {
+			rr, err := fr.fed.RemoteReplies(ctx, thread)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range rr {
+				out = append(out, r.IRI)
+			}
+			return out
+		}
+		stored := func() int {
+			n, err := db.R.NewSelect().TableExpr("remote_objects").Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		}
+
+		if known, err := db.R.NewSelect().TableExpr("remote_actors").Where("iri = ?", rs.actor).Exists(ctx); err != nil || !known {
+			t.Fatalf("the remote actor is not known: %v", err)
+		}
+		fr.user("admin@hub.example", true)
+		b := newBrowser(t)
+		b.login(fr.base, "admin@hub.example", "un mot de passe long")
+		pg := b.get(fr.base + "/admin/federation")
+		if !strings.Contains(pg.body, `name="purge"`) {
+			t.Fatalf("no purge checkbox:\n%s", pg.body)
+		}
+		// Blocked, not purged: hidden, kept.
+		pg = b.post(fr.base+"/admin/federation/blocks", url.Values{"_csrf": {pg.csrf(t)}, "host": {"127.0.0.6"}, "reason": {"spam"}})
+		if pg.status != 200 {
+			t.Fatalf("block: %d", pg.status)
+		}
+		if got := replies(); len(got) != 1 || got[0] != other.base+"/notes/1" || stored() != 2 || likes() != 2 {
+			t.Fatalf("after block: shown %v, stored %d, likes %d", got, stored(), likes())
+		}
+		// Unblocked, then blocked again with purge: deleted.
+		pg = b.post(fr.base+"/admin/federation/blocks/127.0.0.6/delete", url.Values{"_csrf": {pg.csrf(t)}})
+		if got := replies(); pg.status != 200 || len(got) != 2 {
+			t.Fatalf("after unblock: %d, shown %v", pg.status, got)
+		}
+		pg = b.post(fr.base+"/admin/federation/blocks", url.Values{"_csrf": {pg.csrf(t)}, "host": {"127.0.0.6"}, "purge": {"on"}})
+		if pg.status != 200 {
+			t.Fatalf("block with purge: %d", pg.status)
+		}
+		known, err := db.R.NewSelect().TableExpr("remote_actors").Where("iri = ?", rs.actor).Exists(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := replies(); len(got) != 1 || stored() != 1 || likes() != 1 || known {
+			t.Fatalf("after purge: shown %v, stored %d, likes %d, actor known %v", got, stored(), likes(), known)
+		}
+	})
+}
