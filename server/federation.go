@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
+	"collectif/fault"
 	"collectif/federation"
 	"collectif/federation/signature"
 )
@@ -69,6 +70,8 @@ func (s *Server) federationRoutes() {
 	a.Post("/c/:slug/federation/follows/:id", s.requireLogin, s.federationDecide)
 	a.Post("/c/:slug/federation/reports/:id/resolve", s.requireLogin, s.federationResolve)
 	a.Post("/c/:slug/federation/groups/:group/replies", s.requireLogin, s.federationRemoteReplies)
+	a.Post("/c/:slug/federation/following", s.requireLogin, s.federationFollow)
+	a.Post("/c/:slug/federation/following/:id/delete", s.requireLogin, s.federationUnfollow)
 	a.Get("/admin/federation", s.requireLogin, s.federationAdminPage)
 	a.Post("/admin/federation/blocks", s.requireLogin, s.federationBlock)
 	a.Post("/admin/federation/blocks/:host/delete", s.requireLogin, s.federationUnblock)
@@ -107,17 +110,59 @@ func isInbox(method, path string) bool {
 type federationQueueData struct {
 	Slug  string
 	Queue *federation.Queue
+	// Following is what the collective follows, for instance
+	// administrators (nil for others: the section is not shown).
+	Following []federation.Following
+	CanFollow bool
+	// Target and FollowError are a refused follow form's value and error.
+	Target, FollowError string
 }
 
 func (s *Server) federationQueuePage(c *fiber.Ctx) error {
-	q, err := s.d.Federation.ModerationQueue(c.UserContext(), principal(c), c.Params("slug"))
+	return s.federationQueuePageWith(c, federationQueueData{})
+}
+
+func (s *Server) federationQueuePageWith(c *fiber.Ctx, d federationQueueData) error {
+	ctx, p := c.UserContext(), principal(c)
+	q, err := s.d.Federation.ModerationQueue(ctx, p, c.Params("slug"))
 	if err != nil {
 		return err
+	}
+	if d.CanFollow = p.IsAdmin(); d.CanFollow {
+		if d.Following, err = s.d.Federation.Followings(ctx, p, c.Params("slug")); err != nil {
+			return err
+		}
 	}
 	if _, err := s.csrfToken(c); err != nil {
 		return err
 	}
-	return s.render(c, "federation_queue", "collectives", federationQueueData{Slug: c.Params("slug"), Queue: q})
+	d.Slug, d.Queue = c.Params("slug"), q
+	if d.FollowError != "" {
+		c.Status(statusOf(fault.Invalid))
+	}
+	return s.render(c, "federation_queue", "collectives", d)
+}
+
+// federationFollow makes the collective follow a remote actor (instance
+// administrators), as POST /api/v1/collectives/{slug}/following does.
+func (s *Server) federationFollow(c *fiber.Ctx) error {
+	target := c.FormValue("target")
+	if _, err := s.d.Federation.FollowRemote(c.UserContext(), principal(c), c.Params("slug"), target); err != nil {
+		if fault.Is(err, fault.Invalid) {
+			return s.federationQueuePageWith(c, federationQueueData{Target: target, FollowError: fault.MessageOf(err)})
+		}
+		return err
+	}
+	s.flash(c, "federation.flash_following")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation#suivis", fiber.StatusSeeOther)
+}
+
+func (s *Server) federationUnfollow(c *fiber.Ctx) error {
+	if err := s.d.Federation.Unfollow(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
+		return err
+	}
+	s.flash(c, "federation.flash_unfollowed")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation#suivis", fiber.StatusSeeOther)
 }
 
 func (s *Server) federationDecide(c *fiber.Ctx) error {

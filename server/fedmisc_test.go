@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -449,6 +450,52 @@ func TestFederationBlockPurge(t *testing.T) {
 		}
 		if got := replies(); len(got) != 1 || stored() != 1 || likes() != 1 || known {
 			t.Fatalf("after purge: shown %v, stored %d, likes %d, actor known %v", got, stored(), likes(), known)
+		}
+	})
+}
+
+// TestFederationFollowPage: an instance administrator makes the collective
+// follow a remote actor from its federation page: the Follow is sent, the
+// list shows it pending, then accepted once the remote Accepts; a bad
+// handle is refused with the form kept; "Ne plus suivre" sends the Undo.
+func TestFederationFollowPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fr := newFedRig(t, db, fedOptions{})
+		rs := newRemote(t, "127.0.0.8", false)
+		fr.user("admin@hub.example", true)
+		b := newBrowser(t)
+		b.login(fr.base, "admin@hub.example", "un mot de passe long")
+		pg := b.get(fr.base + "/c/alpes/federation")
+		if pg.status != 200 || !strings.Contains(pg.body, "Le collectif ne suit encore personne.") {
+			t.Fatalf("federation page: %d\n%s", pg.status, pg.body)
+		}
+		bad := b.post(fr.base+"/c/alpes/federation/following", url.Values{"_csrf": {pg.csrf(t)}, "target": {"pas une adresse"}})
+		if bad.status != http.StatusUnprocessableEntity && bad.status != http.StatusBadRequest || !strings.Contains(bad.body, `value="pas une adresse"`) ||
+			!strings.Contains(bad.body, "indiquez un acteur par son adresse") {
+			t.Fatalf("bad target: %d\n%s", bad.status, bad.body)
+		}
+		pg = b.post(fr.base+"/c/alpes/federation/following", url.Values{"_csrf": {pg.csrf(t)}, "target": {"@alice@" + rs.host()}})
+		if pg.status != 200 || !strings.Contains(pg.body, "Demande d&#39;abonnement envoyée.") || !strings.Contains(pg.body, rs.actor) ||
+			!strings.Contains(pg.body, "en attente") {
+			t.Fatalf("after follow: %d\n%s", pg.status, pg.body)
+		}
+		follow := fr.sentOfType("Follow", rs.actor+"/inbox")
+		if code, body := rs.post(fr.base+"/c/alpes/inbox", rs.activity("Accept", follow.Activity), asJSON, nil); code != http.StatusAccepted {
+			t.Fatalf("accept: %d %s", code, body)
+		}
+		waitFor(t, func() bool { return strings.Contains(b.get(fr.base+"/c/alpes/federation").body, "accepté") })
+		pg = b.get(fr.base + "/c/alpes/federation")
+		m := regexp.MustCompile(`action="(/c/alpes/federation/following/[^"]+/delete)"`).FindStringSubmatch(pg.body)
+		if m == nil {
+			t.Fatalf("no unfollow button:\n%s", pg.body)
+		}
+		pg = b.post(fr.base+m[1], url.Values{"_csrf": {pg.csrf(t)}})
+		if pg.status != 200 || !strings.Contains(pg.body, "Le collectif ne suit encore personne.") {
+			t.Fatalf("after unfollow: %d\n%s", pg.status, pg.body)
+		}
+		undo := fr.sentOfType("Undo", rs.actor+"/inbox")
+		if o := obj(undo); o["id"] != follow.Activity["id"] {
+			t.Fatalf("undo = %+v", undo)
 		}
 	})
 }
