@@ -276,6 +276,10 @@ func (s *Service) onContent(ctx context.Context, in *Incoming, announced bool) e
 	if author == "" {
 		author = origin
 	}
+	if isReply && s.replyBanned(ctx, d.InReplyTo.ID, author, origin) {
+		s.log.InfoContext(ctx, "reply of a banned actor ignored", "id", d.ID)
+		return nil
+	}
 	authorName := ""
 	if ra, err := s.remote(ctx, author); err == nil {
 		authorName = ra.Name

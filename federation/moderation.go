@@ -231,6 +231,10 @@ type Queue struct {
 	Reports []Report
 	// Groups are the settings of the public groups p moderates.
 	Groups []GroupSetting
+	// Bans are the actors banned from the places p moderates, listed in
+	// Places (the collective, its public groups).
+	Bans   []Ban
+	Places []Place
 }
 
 // moderatedActors returns the local actors of a collective whose follows
@@ -311,6 +315,10 @@ func (s *Service) ModerationQueue(ctx context.Context, p access.Principal, slug 
 	if q.Groups, err = s.groupSettings(ctx, actors); err != nil {
 		return nil, err
 	}
+	if q.Bans, err = s.bansOf(ctx, actors); err != nil {
+		return nil, err
+	}
+	q.Places = places(actors)
 	return q, nil
 }
 

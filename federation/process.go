@@ -106,7 +106,7 @@ func (s *Service) onFollow(ctx context.Context, in *Incoming) error {
 	if followID == "" {
 		return nil // an Accept could not name it
 	}
-	banned, err := s.d.DB.R.NewSelect().TableExpr("federation_bans").Where("local_actor = ? AND remote_actor = ?", local.IRI, ra.IRI).Exists(ctx)
+	banned, err := s.banned(ctx, local.IRI, ra.IRI)
 	if err != nil {
 		return err
 	}

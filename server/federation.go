@@ -71,6 +71,11 @@ func (s *Server) federationRoutes() {
 	a.Post("/c/:slug/federation/reports/:id/resolve", s.requireLogin, s.federationResolve)
 	a.Post("/c/:slug/federation/groups/:group/replies", s.requireLogin, s.federationRemoteReplies)
 	a.Post("/c/:slug/federation/following", s.requireLogin, s.federationFollow)
+	a.Post("/c/:slug/federation/bans", s.requireLogin, s.federationBan)
+	a.Post("/c/:slug/federation/bans/:id/delete", s.requireLogin, s.federationUnban)
+	a.Get("/api/v1/collectives/:slug/federation/bans", s.apiFederationBans)
+	a.Post("/api/v1/collectives/:slug/federation/bans", s.apiFederationBan)
+	a.Delete("/api/v1/collectives/:slug/federation/bans/:id", s.apiFederationUnban)
 	a.Post("/c/:slug/federation/following/:id/delete", s.requireLogin, s.federationUnfollow)
 	a.Get("/admin/federation", s.requireLogin, s.federationAdminPage)
 	a.Post("/admin/federation/blocks", s.requireLogin, s.federationBlock)
@@ -116,7 +121,12 @@ type federationQueueData struct {
 	CanFollow bool
 	// Target and FollowError are a refused follow form's value and error.
 	Target, FollowError string
+	// Ban is a refused ban form's values, BanError its error.
+	Ban      banValues
+	BanError string
 }
+
+type banValues struct{ Target, Group, Reason string }
 
 func (s *Server) federationQueuePage(c *fiber.Ctx) error {
 	return s.federationQueuePageWith(c, federationQueueData{})
@@ -137,7 +147,7 @@ func (s *Server) federationQueuePageWith(c *fiber.Ctx, d federationQueueData) er
 		return err
 	}
 	d.Slug, d.Queue = c.Params("slug"), q
-	if d.FollowError != "" {
+	if d.FollowError != "" || d.BanError != "" {
 		c.Status(statusOf(fault.Invalid))
 	}
 	return s.render(c, "federation_queue", "collectives", d)
@@ -298,6 +308,59 @@ func (s *Server) apiFollow(c *fiber.Ctx) error {
 
 func (s *Server) apiUnfollow(c *fiber.Ctx) error {
 	if err := s.d.Federation.Unfollow(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// federationBan bans a remote actor from the collective or one of its
+// groups (their moderators), as POST /api/v1/collectives/{slug}/federation/bans does.
+func (s *Server) federationBan(c *fiber.Ctx) error {
+	v := banValues{Target: c.FormValue("target"), Group: c.FormValue("group"), Reason: c.FormValue("reason")}
+	if _, err := s.d.Federation.BanActor(c.UserContext(), principal(c), c.Params("slug"), v.Group, v.Target, v.Reason); err != nil {
+		if fault.Is(err, fault.Invalid) {
+			return s.federationQueuePageWith(c, federationQueueData{Ban: v, BanError: fault.MessageOf(err)})
+		}
+		return err
+	}
+	s.flash(c, "federation.flash_banned_actor")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation#bannis", fiber.StatusSeeOther)
+}
+
+func (s *Server) federationUnban(c *fiber.Ctx) error {
+	if err := s.d.Federation.Unban(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
+		return err
+	}
+	s.flash(c, "federation.flash_unbanned")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation#bannis", fiber.StatusSeeOther)
+}
+
+func (s *Server) apiFederationBans(c *fiber.Ctx) error {
+	bans, err := s.d.Federation.Bans(c.UserContext(), principal(c), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": bans})
+}
+
+func (s *Server) apiFederationBan(c *fiber.Ctx) error {
+	var in struct {
+		Target string `json:"target"`
+		Group  string `json:"group"` // a group's slug; "" for the collective
+		Reason string `json:"reason"`
+	}
+	if err := bodyJSON(c, &in); err != nil {
+		return err
+	}
+	b, err := s.d.Federation.BanActor(c.UserContext(), principal(c), c.Params("slug"), in.Group, in.Target, in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(b)
+}
+
+func (s *Server) apiFederationUnban(c *fiber.Ctx) error {
+	if err := s.d.Federation.Unban(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

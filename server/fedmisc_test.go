@@ -499,3 +499,142 @@ func TestFederationFollowPage(t *testing.T) {
 		}
 	})
 }
+
+// TestFederationBans: a remote actor is banned from a group through the
+// API: its follow and its reply are removed, its next follow is refused
+// and its next reply ignored; the federation page lists the bans, bans by
+// URL and lifts a ban; members may not.
+func TestFederationBans(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fr := newFedRig(t, db, fedOptions{})
+		alice := newRemote(t, "127.0.0.9", false)
+		bob := newRemote(t, "127.0.0.10", false)
+		admin := fr.user("admin@hub.example", true)
+		member := fr.user("membre@hub.example", false)
+		p := access.Account(admin.ID, true)
+		q, err := jobs.New(db, nil, jobs.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds := discussion.New(discussion.Deps{DB: db, Queue: q})
+		topic, err := ds.CreateTopic(ctx, p, "alpes", "sig", discussion.NewTopic{Title: "Serveur de tuiles", Body: "Qui héberge OSM ?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		group := fr.base + "/c/alpes/g/sig"
+		iri := group + "/t/" + topic.TopicID
+		waitFor(t, func() bool { code, _, _ := getASStatus(t, iri, nil, asJSON); return code == 200 })
+		if code, _ := alice.post(group+"/inbox", alice.activity("Follow", group), asJSON, nil); code != http.StatusAccepted {
+			t.Fatal(code)
+		}
+		fr.waitState(group, alice.actor, "accepted")
+		reply := func(n string) {
+			t.Helper()
+			if code, body := alice.post(fr.base+"/inbox", alice.activity("Create", map[string]any{"id": alice.base + "/notes/" + n, "type": "Note",
+				"attributedTo": alice.actor, "inReplyTo": iri, "content": "<p>Achetez !</p>"}), asJSON, nil); code != http.StatusAccepted {
+				t.Fatalf("reply: %d %s", code, body)
+			}
+		}
+		replies := func() int {
+			rr, err := fr.fed.RemoteReplies(ctx, iri)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(rr)
+		}
+		reply("1")
+		waitFor(t, func() bool { return replies() == 1 })
+
+		adminTok, _, err := fr.accounts.CreateToken(ctx, access.System(), admin.ID, "admin", "write")
+		if err != nil {
+			t.Fatal(err)
+		}
+		memberTok, _, err := fr.accounts.CreateToken(ctx, access.System(), member.ID, "outil", "write")
+		if err != nil {
+			t.Fatal(err)
+		}
+		call := func(tok, method, path, body string) (int, map[string]any) {
+			t.Helper()
+			req, _ := http.NewRequest(method, fr.base+path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			if body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			pg := newBrowser(t).do(req)
+			var m map[string]any
+			_ = json.Unmarshal([]byte(pg.body), &m)
+			return pg.status, m
+		}
+		const api = "/api/v1/collectives/alpes/federation/bans"
+		target := `{"target":"@alice@` + alice.host() + `","group":"sig","reason":"spam"}`
+		if code, _ := call(memberTok, "POST", api, target); code != http.StatusForbidden {
+			t.Fatalf("a member bans: %d", code)
+		}
+		if code, m := call(adminTok, "POST", api, `{"target":"pas une adresse"}`); code != http.StatusUnprocessableEntity {
+			t.Fatalf("bad target: %d %v", code, m)
+		}
+		code, ban := call(adminTok, "POST", api, target)
+		if code != http.StatusCreated || ban["remote_actor"] != alice.actor || ban["local_actor"] != group {
+			t.Fatalf("ban: %d %v", code, ban)
+		}
+		if st := fr.followerState(group, alice.actor); st != "" || replies() != 0 {
+			t.Fatalf("after the ban: follow %q, %d replies", st, replies())
+		}
+		// Her next follow is refused, her next reply ignored.
+		if code, _ := alice.post(group+"/inbox", alice.activity("Follow", group), asJSON, nil); code != http.StatusAccepted {
+			t.Fatal(code)
+		}
+		fr.sentOfType("Reject", alice.actor+"/inbox")
+		reply("2")
+		waitFor(t, func() bool {
+			n, err := db.R.NewSelect().TableExpr("river_job").Where("kind = 'federation.inbox' AND state <> 'completed'").Count(ctx)
+			return err == nil && n == 0
+		})
+		if st := fr.followerState(group, alice.actor); st != "" || replies() != 0 {
+			t.Fatalf("banned actor: follow %q, %d replies", st, replies())
+		}
+		code, list := call(adminTok, "GET", api, "")
+		items, _ := list["items"].([]any)
+		if code != 200 || len(items) != 1 || items[0].(map[string]any)["handle"] != "@alice@"+alice.host() {
+			t.Fatalf("list: %d %v", code, list)
+		}
+
+		// The page: the list, a ban by URL from the collective, a ban lifted.
+		b := newBrowser(t)
+		b.login(fr.base, "admin@hub.example", "un mot de passe long")
+		pg := b.get(fr.base + "/c/alpes/federation")
+		if !strings.Contains(pg.body, "@alice@"+alice.host()) || !strings.Contains(pg.body, "Lever le bannissement") {
+			t.Fatalf("federation page: no ban listed:\n%s", pg.body)
+		}
+		pg = b.post(fr.base+"/c/alpes/federation/bans", url.Values{"_csrf": {pg.csrf(t)}, "target": {bob.actor}, "group": {""}, "reason": {"bruit"}})
+		if pg.status != 200 || !strings.Contains(pg.body, "Le compte est banni.") || !strings.Contains(pg.body, bob.actor) {
+			t.Fatalf("ban by URL: %d\n%s", pg.status, pg.body)
+		}
+		m := regexp.MustCompile(`action="(/c/alpes/federation/bans/` + ban["id"].(string) + `/delete)"`).FindStringSubmatch(pg.body)
+		if m == nil {
+			t.Fatalf("no button to lift alice's ban:\n%s", pg.body)
+		}
+		pg = b.post(fr.base+m[1], url.Values{"_csrf": {pg.csrf(t)}})
+		if pg.status != 200 || !strings.Contains(pg.body, "Le bannissement est levé.") || strings.Contains(pg.body, "@alice@"+alice.host()) {
+			t.Fatalf("unban: %d\n%s", pg.status, pg.body)
+		}
+		// bob, banned from the collective, is refused by its groups too;
+		// DELETE lifts his ban.
+		if code, _ := bob.post(group+"/inbox", bob.activity("Follow", group), asJSON, nil); code != http.StatusAccepted {
+			t.Fatal(code)
+		}
+		fr.sentOfType("Reject", bob.actor+"/inbox")
+		_, list = call(adminTok, "GET", api, "")
+		items, _ = list["items"].([]any)
+		if len(items) != 1 {
+			t.Fatalf("list: %v", list)
+		}
+		if code, _ := call(adminTok, "DELETE", api+"/"+items[0].(map[string]any)["id"].(string), ""); code != http.StatusNoContent {
+			t.Fatalf("delete: %d", code)
+		}
+		if _, list = call(adminTok, "GET", api, ""); len(list["items"].([]any)) != 0 {
+			t.Fatalf("after delete: %v", list)
+		}
+	})
+}
