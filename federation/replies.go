@@ -44,9 +44,12 @@ func groupSlugOf(iri string) string {
 }
 
 func (s *Service) remoteRepliesOn(ctx context.Context, groupID string) (bool, error) {
-	var on bool
-	err := s.d.DB.R.NewSelect().TableExpr("working_groups").Column("remote_replies").Where("id = ?", groupID).Scan(ctx, &on)
-	return on, err
+	var on []bool
+	err := s.d.DB.R.NewSelect().TableExpr("federation_group_settings").Column("remote_replies").Where("group_id = ?", groupID).Scan(ctx, &on)
+	if err != nil || len(on) == 0 {
+		return true, err // no row: the default
+	}
+	return on[0], nil
 }
 
 // SetRemoteReplies lets the moderators of a public working group accept
@@ -60,7 +63,9 @@ func (s *Service) SetRemoteReplies(ctx context.Context, p access.Principal, coll
 	}
 	for _, a := range actors {
 		if a.Kind == KindGroup && groupSlugOf(a.IRI) == groupSlug {
-			_, err := s.d.DB.W.NewUpdate().TableExpr("working_groups").Set("remote_replies = ?", on).Where("id = ?", a.GroupID).Exec(ctx)
+			row := map[string]any{"group_id": a.GroupID, "remote_replies": on}
+			_, err := s.d.DB.W.NewInsert().Model(&row).TableExpr("federation_group_settings").
+				On("CONFLICT (group_id) DO UPDATE").Set("remote_replies = EXCLUDED.remote_replies").Exec(ctx)
 			return fault.Wrap(op, err)
 		}
 	}

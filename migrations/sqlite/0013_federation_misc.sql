@@ -18,6 +18,9 @@ CREATE TABLE federation_likes (
 );
 CREATE INDEX federation_likes_actor ON federation_likes (remote_actor);
 
--- A public working group's moderators may refuse replies from the
--- fediverse to its threads (on by default).
-ALTER TABLE working_groups ADD COLUMN remote_replies BOOLEAN NOT NULL DEFAULT TRUE;
+-- Federation settings of public working groups, set by their moderators;
+-- a group without a row has the defaults (remote replies accepted).
+CREATE TABLE federation_group_settings (
+    group_id       TEXT PRIMARY KEY REFERENCES working_groups (id) ON DELETE CASCADE,
+    remote_replies BOOLEAN NOT NULL
+);
