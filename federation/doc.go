@@ -2,10 +2,13 @@
 // (the instance, collectives, public working groups, members who opt in)
 // and their keys, discovery (WebFinger, NodeInfo, host-meta), the inboxes
 // and the processing of what they receive, and the moderation that goes
-// with it (instance block list, per-actor bans, reports).
+// with it (instance block list, per-group bans, reports, the per-group
+// setting refusing remote replies), likes received, and the following of
+// remote actors by collectives.
 //
 // Its endpoints are net/http handlers (ActorHandler, InboxHandler,
-// WebFingerHandler, NodeInfoHandler, HostMetaHandler) that server/ mounts
+// WebFingerHandler, NodeInfoHandler, HostMetaHandler, ObjectHandler,
+// IconHandler) that server/ mounts
 // in Fiber through the adaptor, after signature.RestoreAdaptedRequest.
 //
 // An inbox answers 202 once the activity is verified and recorded: its ID

@@ -73,16 +73,16 @@ func (fr *fedRig) remoteStatus(eventID, actor string) string {
 func TestFederationJoinLeave(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		fr := newFedRig(t, db, fedOptions{})
-		alice := newRemote(t, "127.0.0.4", false)
-		bob := newRemote(t, "127.0.0.5", false)
-		admin := fr.user("admin@hub.example", true)
-		p := access.Account(admin.ID, true)
 		q, err := jobs.New(db, nil, jobs.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		es := event.New(event.Deps{DB: db, Queue: q})
+		fr := newFedRig(t, db, fedOptions{deps: func(d *server.Deps) { d.Events = es }})
+		alice := newRemote(t, "127.0.0.4", false)
+		bob := newRemote(t, "127.0.0.5", false)
+		admin := fr.user("admin@hub.example", true)
+		p := access.Account(admin.ID, true)
 		fr.fed.SetEvents(es)
 		start := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Hour)
 		ev, err := es.Create(ctx, p, "alpes", event.Input{Title: "Install party", Summary: "Linux pour tous",
@@ -133,6 +133,12 @@ func TestFederationJoinLeave(t *testing.T) {
 		}
 		if !seen {
 			t.Fatalf("alice is not on the organizers' list: %+v", list.Items)
+		}
+		b := newBrowser(t)
+		b.login(fr.base, "admin@hub.example", "un mot de passe long")
+		pg := b.get(fr.base + "/evenements/" + ev.ID + "/inscrits")
+		if pg.status != 200 || !strings.Contains(pg.body, `<a href="`+alice.actor+`" rel="nofollow noopener">Alice</a> (fédivers, `+alice.host()+`)`) {
+			t.Fatalf("attendees page: %d, alice not shown with her server:\n%s", pg.status, pg.body)
 		}
 
 		// The event is full: bob is refused, with the reason.
