@@ -18,10 +18,15 @@
 // the day before, cancellation) go through the job queue; a periodic job
 // anonymizes attendees a configurable time after the event.
 //
+// Actors of other servers join published events through ActivityPub
+// (JoinRemote, LeaveRemote, called by federation/): registered under their
+// actor IRI, without e-mail and without mails, confirmed while places
+// remain and refused otherwise (never waitlisted).
+//
 // Organizers are the collective's owners and administrators
 // (access.ManageEvents). The iCalendar feeds (RFC 5545) are written here,
 // by hand, with a VTIMEZONE for Europe/Paris.
 //
 // It imports access/, collective/, fault/, indexer/, jobs/, mail/,
-// markdown/, model/, search/, store/ and territory/.
+// markdown/, model/, outbox/, search/, store/ and territory/.
 package event

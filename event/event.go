@@ -171,6 +171,10 @@ const (
 	ClosedNotYet    Closed = "not_yet"
 	ClosedOver      Closed = "over"
 	ClosedStarted   Closed = "started"
+	// ClosedFull refuses a remote participant when every place is taken:
+	// remote participants are never waitlisted, since no mail can tell
+	// them of a promotion (see JoinRemote).
+	ClosedFull Closed = "full"
 )
 
 var closedSentences = map[Closed]string{
@@ -179,6 +183,7 @@ var closedSentences = map[Closed]string{
 	ClosedNotYet:    "les inscriptions ne sont pas encore ouvertes",
 	ClosedOver:      "les inscriptions sont closes",
 	ClosedStarted:   "l'événement a commencé",
+	ClosedFull:      "l'événement est complet",
 }
 
 func (c Closed) String() string { return closedSentences[c] }

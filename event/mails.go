@@ -310,7 +310,7 @@ func SendCancelled(ctx context.Context, d JobDeps, eventID string) error {
 		return err
 	}
 	var regs []model.Registration
-	if err := d.DB.R.NewSelect().Model(&regs).Where("event_id = ? AND status <> ? AND anonymized_at IS NULL", e.ID, model.RegCancelled).
+	if err := d.DB.R.NewSelect().Model(&regs).Where("event_id = ? AND status <> ? AND anonymized_at IS NULL AND remote_actor = ''", e.ID, model.RegCancelled).
 		OrderExpr("id").Scan(ctx, &regs); err != nil {
 		return err
 	}
@@ -346,7 +346,7 @@ func SendReminders(ctx context.Context, d JobDeps) (int, error) {
 	until := from.AddDate(0, 0, 1)
 	var regs []model.Registration
 	err := d.DB.R.NewSelect().Model(&regs).
-		Where("status = ? AND reminded_at IS NULL AND anonymized_at IS NULL", model.RegConfirmed).
+		Where("status = ? AND reminded_at IS NULL AND anonymized_at IS NULL AND remote_actor = ''", model.RegConfirmed).
 		Where("event_id IN (SELECT id FROM events WHERE status = ? AND starts_at >= ? AND starts_at < ?)", model.EventPublished, from.UTC(), until.UTC()).
 		OrderExpr("id").Scan(ctx)
 	if err != nil {
@@ -398,7 +398,7 @@ func Anonymize(ctx context.Context, d JobDeps) (int, error) {
 	for _, id := range ids {
 		if _, err := d.DB.W.NewUpdate().Model((*model.Registration)(nil)).
 			Set("name = ''").Set("email = ?", "anonyme-"+strings.ToLower(id)).Set("organization = ''").Set("organization_id = NULL").
-			Set("token_hash = NULL").Set("checkin_hash = NULL").Set("anonymized_at = ?", now).Set("updated_at = ?", now).
+			Set("remote_actor = ''").Set("token_hash = NULL").Set("checkin_hash = NULL").Set("anonymized_at = ?", now).Set("updated_at = ?", now).
 			Where("id = ? AND anonymized_at IS NULL", id).Exec(ctx); err != nil {
 			return 0, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
@@ -26,6 +27,19 @@ type AttendeeFilter struct {
 type Attendee struct {
 	model.Registration
 	Workshops []string // titles, with "(attente)" for a place in line
+}
+
+// RemoteHost is the server of a remote participant (who joined through
+// ActivityPub), "" for a registration on the hub.
+func (a Attendee) RemoteHost() string {
+	if a.RemoteActor == "" {
+		return ""
+	}
+	u, err := url.Parse(a.RemoteActor)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // CategoryCount is how many attendees of a category are confirmed and waitlisted.

@@ -171,9 +171,7 @@ func (s *Service) Document(ctx context.Context, a *LocalActor) (*ap.Actor, error
 	if !a.CreatedAt.IsZero() {
 		doc.Published = a.CreatedAt.UTC().Format(time.RFC3339)
 	}
-	if s.d.Icon != "" {
-		doc.Icon = &ap.Image{Type: "Image", MediaType: "image/svg+xml", URL: s.d.Icon}
-	}
+	doc.Icon = &ap.Image{Type: "Image", MediaType: "image/png", URL: s.iconURL(a)}
 	return doc, nil
 }
 

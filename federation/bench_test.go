@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"collectif/access"
 	"collectif/collective"
 	"collectif/federation"
+	"collectif/federation/delivery"
 	"collectif/federation/signature"
 	"collectif/jobs"
 	"collectif/model"
@@ -44,7 +46,8 @@ func benchHub(b *testing.B) (*federation.Service, string) {
 	}
 	base, _ := url.Parse("http://" + ln.Addr().String())
 	f := federation.New(federation.Deps{DB: db, BaseURL: base})
-	f.SetGetter(&federation.SignedGetter{Keys: f})
+	f.SetGetter(delivery.New(delivery.Deps{DB: db, Keys: f, Blocked: f.Blocked, Client: delivery.NewClient(delivery.Options{
+		AllowedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, UserAgent: delivery.UserAgent("bench", base.String())})}))
 	reg := jobs.NewRegistry(nil)
 	f.RegisterJobs(reg)
 	q, err := jobs.New(db, reg, jobs.Options{}) // insert-only: the bench measures acceptance

@@ -284,6 +284,10 @@ func (s *Service) onContent(ctx context.Context, in *Incoming, announced bool) e
 		return nil
 	}
 	isReply := d.InReplyTo.ID != "" && s.localObject(ctx, d.InReplyTo.ID)
+	if isReply && s.repliesRefused(ctx, d.InReplyTo.ID) {
+		s.log.InfoContext(ctx, "remote reply refused by the group's setting", "id", d.ID)
+		return nil // recorded as received (its id), not stored
+	}
 	if !s.following(ctx, origin) && !isReply {
 		return nil // from no one we follow, about nothing of ours
 	}
@@ -293,6 +297,10 @@ func (s *Service) onContent(ctx context.Context, in *Incoming, announced bool) e
 	}
 	if author == "" {
 		author = origin
+	}
+	if isReply && s.replyBanned(ctx, d.InReplyTo.ID, author, origin) {
+		s.log.InfoContext(ctx, "reply of a banned actor ignored", "id", d.ID)
+		return nil
 	}
 	authorName := ""
 	if ra, err := s.remote(ctx, author); err == nil {
@@ -350,11 +358,78 @@ func (s *Service) deleteRemote(ctx context.Context, iri, actor string) error {
 	return err
 }
 
-// onLike counts a Like of a stored remote object (our own objects' likes
-// are not counted yet).
+// like is a Like received, one per actor and object.
+type like struct {
+	bun.BaseModel `bun:"table:federation_likes"`
+
+	ObjectIRI   string    `bun:"object_iri,pk"`
+	RemoteActor string    `bun:"remote_actor,pk"`
+	ActivityID  string    `bun:"activity_id"`
+	CreatedAt   time.Time `bun:"created_at"`
+}
+
+// onLike counts a Like of one of our published objects or of a stored
+// remote object, once per actor.
 func (s *Service) onLike(ctx context.Context, in *Incoming) error {
-	_, err := s.d.DB.W.NewUpdate().Model((*RemoteObject)(nil)).Set("likes = likes + 1").Where("iri = ?", in.Activity.FirstObject().ID).Exec(ctx)
+	act := in.Activity
+	iri := act.FirstObject().ID
+	remote, err := s.d.DB.R.NewSelect().Model((*RemoteObject)(nil)).Where("iri = ?", iri).Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if !remote && !s.localObject(ctx, iri) {
+		return nil // a like of something we do not hold
+	}
+	return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		l := like{ObjectIRI: iri, RemoteActor: act.Actor.ID, ActivityID: act.ID, CreatedAt: time.Now().UTC()}
+		if _, err := tx.NewInsert().Model(&l).On("CONFLICT (object_iri, remote_actor) DO NOTHING").Exec(ctx); err != nil {
+			return err
+		}
+		return recountLikes(ctx, tx, iri)
+	})
+}
+
+// onUndoLike takes back the Like of an actor: the object named by the
+// embedded Like, or the Like whose id the Undo names.
+func (s *Service) onUndoLike(ctx context.Context, actor, likeID, object string) error {
+	return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var gone []like
+		q := tx.NewSelect().Model(&gone).Where("remote_actor = ?", actor)
+		switch {
+		case object != "":
+			q = q.Where("object_iri = ?", object)
+		case likeID != "":
+			q = q.Where("activity_id = ?", likeID)
+		default:
+			return nil
+		}
+		if err := q.Scan(ctx); err != nil {
+			return err
+		}
+		for _, l := range gone {
+			if _, err := tx.NewDelete().Model(&l).WherePK().Exec(ctx); err != nil {
+				return err
+			}
+			if err := recountLikes(ctx, tx, l.ObjectIRI); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// recountLikes brings the count of a stored remote object in line.
+func recountLikes(ctx context.Context, tx bun.Tx, iri string) error {
+	_, err := tx.NewUpdate().Model((*RemoteObject)(nil)).
+		Set("likes = (SELECT count(*) FROM federation_likes WHERE object_iri = ?)", iri).Where("iri = ?", iri).Exec(ctx)
 	return err
+}
+
+// Likes is the number of actors of the network who liked one of our
+// objects (its IRI).
+func (s *Service) Likes(ctx context.Context, iri string) (int, error) {
+	n, err := s.d.DB.R.NewSelect().Model((*like)(nil)).Where("object_iri = ?", iri).Count(ctx)
+	return int(n), err
 }
 
 // FromNetwork lists the newest content received from the actors a
@@ -365,8 +440,34 @@ func (s *Service) FromNetwork(ctx context.Context, collectiveSlug string, limit 
 	err := s.d.DB.R.NewSelect().Model(&out).
 		Where("origin_actor IN (SELECT remote_actor FROM federation_following WHERE local_actor = ? AND state = 'accepted')", local).
 		Where("in_reply_to = '' OR in_reply_to NOT IN (SELECT iri FROM federation_objects)").
-		OrderExpr("published_at DESC, iri").Limit(int64(limit)).Scan(ctx)
+		OrderExpr("published_at DESC, iri").Limit(int64(2 * limit)).Scan(ctx)
+	out = s.unblocked(ctx, out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
 	return out, err
+}
+
+// unblocked drops the objects of blocked instances (their origin, author or
+// own host): blocking without purging keeps them stored, hidden.
+func (s *Service) unblocked(ctx context.Context, objs []RemoteObject) []RemoteObject {
+	blocked := map[string]bool{}
+	is := func(iri string) bool {
+		h := ap.Host(iri)
+		b, ok := blocked[h]
+		if !ok {
+			b = s.Blocked(ctx, h)
+			blocked[h] = b
+		}
+		return b
+	}
+	out := objs[:0]
+	for _, o := range objs {
+		if !is(o.IRI) && !is(o.OriginActor) && !is(o.Author) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // RemoteReplies lists the remote replies to one of our objects, oldest
@@ -375,5 +476,5 @@ func (s *Service) RemoteReplies(ctx context.Context, iri string) ([]RemoteObject
 	var out []RemoteObject
 	err := s.d.DB.R.NewSelect().Model(&out).Where("in_reply_to = ? OR in_reply_to LIKE ?", iri, iri+"/r/%").
 		OrderExpr("published_at, iri").Limit(200).Scan(ctx)
-	return out, err
+	return s.unblocked(ctx, out), err
 }

@@ -2,17 +2,21 @@
 // (the instance, collectives, public working groups, members who opt in)
 // and their keys, discovery (WebFinger, NodeInfo, host-meta), the inboxes
 // and the processing of what they receive, and the moderation that goes
-// with it (instance block list, per-actor bans, reports).
+// with it (instance block list, per-group bans, reports, the per-group
+// setting refusing remote replies), likes received, and the following of
+// remote actors by collectives.
 //
 // Its endpoints are net/http handlers (ActorHandler, InboxHandler,
-// WebFingerHandler, NodeInfoHandler, HostMetaHandler) that server/ mounts
+// WebFingerHandler, NodeInfoHandler, HostMetaHandler, ObjectHandler,
+// IconHandler) that server/ mounts
 // in Fiber through the adaptor, after signature.RestoreAdaptedRequest.
 //
 // An inbox answers 202 once the activity is verified and recorded: its ID
 // goes into federation_received and the activity into the job queue in the
 // same transaction, so a second delivery is a no-op. The job (Process)
 // dispatches on the activity type to a Handler; Follow, Undo{Follow},
-// Accept, Reject, Flag and Delete (of an actor) are handled here, and the
+// Accept, Reject, Flag, Delete (of an actor), and Join and Leave of events
+// (through the event domain, SetEvents) are handled here, and the
 // content-federation step adds its own with Service.Handle. Types without
 // a handler are recorded and ignored.
 //
@@ -33,6 +37,6 @@
 // Sub-packages: signature (HTTP Signatures) and ap (the ActivityStreams
 // JSON read and written). Vocabulary types never leave federation/. It
 // imports the domain packages it serves (collective, catalog, access,
-// model), the store and the job queue; nothing imports it but server/ and
-// hub/.
+// event, model), the store and the job queue; nothing imports it but
+// server/ and hub/.
 package federation

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"collectif/catalog"
+	"collectif/event"
 	"collectif/federation/signature"
 	"collectif/jobs"
 	"collectif/store"
@@ -53,8 +54,6 @@ type Deps struct {
 	// host given as an IP address inside one is reached over plain http
 	// when following by handle (tests, private networks).
 	AllowedNets []netip.Prefix
-	// Icon is the absolute URL of the image actors show; empty: none.
-	Icon string
 	// Catalog sends and receives usage declarations (the catalog
 	// extension); nil: they do not federate.
 	Catalog *catalog.Service
@@ -69,6 +68,7 @@ type Service struct {
 	verifier *signature.Verifier
 	keys     *signature.CachedFetcher
 	handlers map[string]Handler
+	events   *event.Service
 
 	keyMu    sync.Mutex
 	keyCache map[string]*localKey

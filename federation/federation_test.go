@@ -51,15 +51,15 @@ func TestBlockList(t *testing.T) {
 		ctx := context.Background()
 		base, _ := url.Parse("https://hub.example")
 		f := federation.New(federation.Deps{DB: db, BaseURL: base})
-		if _, err := f.BlockInstance(ctx, access.Account("01J0000000000000000000000X", false), "bad.example", ""); err == nil {
+		if _, err := f.BlockInstance(ctx, access.Account("01J0000000000000000000000X", false), "bad.example", "", false); err == nil {
 			t.Fatal("a member blocked an instance")
 		}
 		for _, bad := range []string{"", "a b", "x/y", "hub.example"} {
-			if _, err := f.BlockInstance(ctx, access.System(), bad, ""); err == nil {
+			if _, err := f.BlockInstance(ctx, access.System(), bad, "", false); err == nil {
 				t.Errorf("blocked %q", bad)
 			}
 		}
-		if _, err := f.BlockInstance(ctx, access.System(), "https://Bad.Example/", "spam"); err != nil {
+		if _, err := f.BlockInstance(ctx, access.System(), "https://Bad.Example/", "spam", false); err != nil {
 			t.Fatal(err)
 		}
 		for host, want := range map[string]bool{"bad.example": true, "BAD.example:443": true, "social.bad.example": true,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"collectif/access"
 	"collectif/collective"
 	"collectif/fault"
+	"collectif/federation/ap"
 	"collectif/model"
 	"collectif/store"
 )
@@ -58,8 +60,11 @@ func (s *Service) Blocks(ctx context.Context, p access.Principal) ([]Block, erro
 }
 
 // BlockInstance puts a host on the block list: its activities are refused
-// and its followers forgotten (nothing more is sent there).
-func (s *Service) BlockInstance(ctx context.Context, p access.Principal, host, reason string) (*Block, error) {
+// and its followers forgotten (nothing more is sent there). What was
+// received from it stays stored but is no longer shown; with purge, it is
+// deleted: its stored objects, the likes of its actors and what is kept of
+// its actors.
+func (s *Service) BlockInstance(ctx context.Context, p access.Principal, host, reason string, purge bool) (*Block, error) {
 	const op = "federation.BlockInstance"
 	if err := mustAdmin(p); err != nil {
 		return nil, err
@@ -76,12 +81,19 @@ func (s *Service) BlockInstance(ctx context.Context, p access.Principal, host, r
 		if _, err := tx.NewInsert().Model(b).On("CONFLICT (host) DO UPDATE").Set("reason = EXCLUDED.reason").Exec(ctx); err != nil {
 			return err
 		}
-		_, err := tx.NewDelete().TableExpr("federation_followers").Where("remote_host = ? OR remote_host LIKE ? OR remote_host LIKE ? OR remote_host LIKE ?", h, h+":%", "%."+h, "%."+h+":%").Exec(ctx)
-		if err != nil || s.d.Catalog == nil {
+		if _, err := tx.NewDelete().TableExpr("federation_followers").Where("remote_host = ? OR remote_host LIKE ? OR remote_host LIKE ? OR remote_host LIKE ?", h, h+":%", "%."+h, "%."+h+":%").Exec(ctx); err != nil {
 			return err
 		}
+		if purge {
+			if err := purgeHost(ctx, tx, h); err != nil {
+				return err
+			}
+		}
+		if s.d.Catalog == nil {
+			return nil
+		}
 		// Its usage declarations no longer count (the catalog extension).
-		_, err = s.d.Catalog.ForgetOrigin(ctx, tx, h, true)
+		_, err := s.d.Catalog.ForgetOrigin(ctx, tx, h, true)
 		return err
 	})
 	s.blocks.invalidate()
@@ -89,6 +101,65 @@ func (s *Service) BlockInstance(ctx context.Context, p access.Principal, host, r
 		return nil, err
 	}
 	return b, nil
+}
+
+// hostUnder reports whether host (host or host:port) is blocked (a host
+// name, with a port or not) or one of its sub-domains.
+func hostUnder(host, blocked string) bool {
+	host = strings.ToLower(host)
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	return host == blocked || name == blocked || strings.HasSuffix(name, "."+blocked)
+}
+
+// purgeHost deletes what was received from a blocked host: stored remote
+// objects it published or relayed, the likes of its actors, and its
+// actors as kept (name, inbox, key). Catalog usages are not received from
+// other servers yet: there are none to delete.
+func purgeHost(ctx context.Context, tx bun.Tx, blocked string) error {
+	var objs []struct {
+		IRI    string `bun:"iri"`
+		Origin string `bun:"origin_actor"`
+		Author string `bun:"author"`
+	}
+	if err := tx.NewSelect().TableExpr("remote_objects").Column("iri", "origin_actor", "author").Scan(ctx, &objs); err != nil {
+		return err
+	}
+	var gone []string
+	for _, o := range objs {
+		if hostUnder(ap.Host(o.IRI), blocked) || hostUnder(ap.Host(o.Origin), blocked) || hostUnder(ap.Host(o.Author), blocked) {
+			gone = append(gone, o.IRI)
+		}
+	}
+	for len(gone) > 0 {
+		n := min(len(gone), 500)
+		if _, err := tx.NewDelete().TableExpr("remote_objects").Where("iri IN (?)", bun.List(gone[:n])).Exec(ctx); err != nil {
+			return err
+		}
+		gone = gone[n:]
+	}
+	var actors []string
+	if err := tx.NewSelect().TableExpr("remote_actors").Column("iri").Scan(ctx, &actors); err != nil {
+		return err
+	}
+	var likers []string
+	if err := tx.NewSelect().TableExpr("federation_likes").ColumnExpr("DISTINCT remote_actor").Scan(ctx, &likers); err != nil {
+		return err
+	}
+	for _, a := range append(actors, likers...) {
+		if !hostUnder(ap.Host(a), blocked) {
+			continue
+		}
+		if _, err := tx.NewDelete().TableExpr("federation_likes").Where("remote_actor = ?", a).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().TableExpr("remote_actors").Where("iri = ?", a).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UnblockInstance takes a host off the block list.
@@ -138,6 +209,12 @@ type Report struct {
 type Queue struct {
 	Follows []FollowRequest
 	Reports []Report
+	// Groups are the settings of the public groups p moderates.
+	Groups []GroupSetting
+	// Bans are the actors banned from the places p moderates, listed in
+	// Places (the collective, its public groups).
+	Bans   []Ban
+	Places []Place
 }
 
 // moderatedActors returns the local actors of a collective whose follows
@@ -215,6 +292,13 @@ func (s *Service) ModerationQueue(ctx context.Context, p access.Principal, slug 
 	for _, r := range reps {
 		q.Reports = append(q.Reports, Report{ID: r.ID, LocalActor: r.LocalActor, RemoteActor: r.RemoteActor, Content: r.Content, Objects: r.Objects, State: r.State, CreatedAt: r.CreatedAt})
 	}
+	if q.Groups, err = s.groupSettings(ctx, actors); err != nil {
+		return nil, err
+	}
+	if q.Bans, err = s.bansOf(ctx, actors); err != nil {
+		return nil, err
+	}
+	q.Places = places(actors)
 	return q, nil
 }
 

@@ -38,6 +38,10 @@ func (s *Service) registerBuiltins() {
 	s.Handle("Reject", func(ctx context.Context, in *Incoming) error { return s.onFollowAnswer(ctx, in, "rejected") })
 	s.Handle("Flag", s.onFlag)
 	s.Handle("Delete", s.onDelete)
+	s.Handle("Join", s.onJoin)
+	s.Handle("Leave", func(ctx context.Context, in *Incoming) error {
+		return s.onLeave(ctx, in.Activity.Actor.ID, in.Activity.FirstObject().ID)
+	})
 	s.registerContent()
 }
 
@@ -102,7 +106,7 @@ func (s *Service) onFollow(ctx context.Context, in *Incoming) error {
 	if followID == "" {
 		return nil // an Accept could not name it
 	}
-	banned, err := s.d.DB.R.NewSelect().TableExpr("federation_bans").Where("local_actor = ? AND remote_actor = ?", local.IRI, ra.IRI).Exists(ctx)
+	banned, err := s.banned(ctx, local.IRI, ra.IRI)
 	if err != nil {
 		return err
 	}
@@ -184,11 +188,24 @@ func (s *Service) onUndo(ctx context.Context, in *Incoming) error {
 			inner = &a
 		}
 	}
-	if inner != nil && inner.Kind() != "Follow" {
-		return nil // Undo of a Like, an Announce…: not handled yet
-	}
 	if inner != nil && inner.Actor.ID != "" && inner.Actor.ID != act.Actor.ID {
-		return nil // one may only undo one's own follow
+		return nil // one may only undo one's own activities
+	}
+	if inner != nil && inner.Kind() == "Join" {
+		return s.onLeave(ctx, act.Actor.ID, inner.FirstObject().ID)
+	}
+	if inner != nil && inner.Kind() == "Like" {
+		return s.onUndoLike(ctx, act.Actor.ID, inner.ID, inner.FirstObject().ID)
+	}
+	if inner != nil && inner.Kind() != "Follow" {
+		return nil // Undo of an Announce…: not handled
+	}
+	if inner == nil && obj.ID != "" {
+		// An Undo naming its object by id only: a Like of this actor with
+		// that id is taken back (the follow below is looked up the same way).
+		if err := s.onUndoLike(ctx, act.Actor.ID, obj.ID, ""); err != nil {
+			return err
+		}
 	}
 	q := s.d.DB.W.NewDelete().TableExpr("federation_followers").Where("remote_actor = ?", act.Actor.ID)
 	if inner != nil && inner.FirstObject().ID != "" {
@@ -303,7 +320,7 @@ func (s *Service) onDelete(ctx context.Context, in *Incoming) error {
 
 func (s *Service) forgetRemote(ctx context.Context, iri string) error {
 	return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		for _, t := range []string{"federation_followers", "federation_following"} {
+		for _, t := range []string{"federation_followers", "federation_following", "federation_likes"} {
 			if _, err := tx.NewDelete().TableExpr(t).Where("remote_actor = ?", iri).Exec(ctx); err != nil {
 				return err
 			}

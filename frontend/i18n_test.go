@@ -78,7 +78,7 @@ func TestEveryMessageIsInEveryLanguage(t *testing.T) {
 
 // dynamicPrefixes are the messages looked up from data ({{label "rkind"
 // .Kind}}, orgKind), which no source names whole.
-var dynamicPrefixes = []string{"kind.", "rkind.", "licence.", "format.", "search.type.", "category.", "hosting.", "session.", "attendee.", "regstatus.", "event.closed_"}
+var dynamicPrefixes = []string{"kind.", "rkind.", "licence.", "format.", "search.type.", "category.", "hosting.", "session.", "attendee.", "regstatus.", "event.closed_", "follow_state."}
 
 // Every message is used: named in a template or in the Go code that
 // passes message IDs (flash messages, error titles, headings).

@@ -211,6 +211,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	h.Directory = directory.New(h.DB, ref)
 	h.Discussions = discussion.New(discussion.Deps{DB: h.DB, Queue: h.Queue, Logger: log})
 	h.Events = event.New(event.Deps{DB: h.DB, Queue: h.Queue, Logger: log})
+	h.Federation.SetEvents(h.Events) // remote actors join events (Join, Leave)
 	h.Accounts = account.New(account.Deps{DB: h.DB, Queue: h.Queue, Logger: log, Directory: h.Directory,
 		Content: []account.ContentHook{{
 			Name:   "posts",

@@ -128,7 +128,7 @@ type Registration struct {
 
 	ID             string             `bun:"id,pk"`
 	EventID        string             `bun:"event_id"`
-	Email          string             `bun:"email"` // lower-cased
+	Email          string             `bun:"email"` // lower-cased; "" for a remote participant
 	Name           string             `bun:"name"`
 	OrganizationID string             `bun:"organization_id,nullzero"`
 	Organization   string             `bun:"organization"`
@@ -140,8 +140,11 @@ type Registration struct {
 	CheckedInAt    time.Time          `bun:"checked_in_at,nullzero"`
 	RemindedAt     time.Time          `bun:"reminded_at,nullzero"`
 	AnonymizedAt   time.Time          `bun:"anonymized_at,nullzero"`
-	CreatedAt      time.Time          `bun:"created_at"`
-	UpdatedAt      time.Time          `bun:"updated_at"`
+	// RemoteActor is the ActivityPub actor of a participant who joined
+	// from another server (a Join); "" for a registration on the hub.
+	RemoteActor string    `bun:"remote_actor"`
+	CreatedAt   time.Time `bun:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at"`
 }
 
 // EventChoice is a registration's seat (or place in line) in a workshop.

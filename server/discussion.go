@@ -234,9 +234,11 @@ type topicData struct {
 	ReplyTo *discussion.Post // the reply being answered, from ?repondre=
 	// Remote are the replies from other servers to this public topic.
 	Remote []federation.RemoteObject
-	Body   string
-	Error  string
-	Field  string
+	// Likes counts the Likes of the topic received from the network.
+	Likes int
+	Body  string
+	Error string
+	Field string
 }
 
 func (s *Server) topicView(c *fiber.Ctx) (*discussion.TopicView, error) {
@@ -265,6 +267,9 @@ func (s *Server) topicPage(c *fiber.Ctx) error {
 	if s.d.Federation != nil {
 		iri := strings.TrimRight(s.d.BaseURL.String(), "/") + "/c/" + c.Params("slug") + "/g/" + c.Params("group") + "/t/" + c.Params("id")
 		if d.Remote, err = s.d.Federation.RemoteReplies(c.UserContext(), iri); err != nil {
+			return err
+		}
+		if d.Likes, err = s.d.Federation.Likes(c.UserContext(), iri); err != nil {
 			return err
 		}
 	}

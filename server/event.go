@@ -92,6 +92,7 @@ type eventPageData struct {
 	Event      *event.View
 	Programme  *event.Programme
 	Categories []event.Category
+	Likes      int    // Likes received from the network
 	Closed     string // the message saying why registration is closed
 	Values     registrantValues
 	Error      string
@@ -112,6 +113,11 @@ func (s *Server) eventPageWith(c *fiber.Ctx, d eventPageData) error {
 		return err
 	}
 	d.Event, d.Programme, d.Categories = pr.Event, pr, event.Categories()
+	if s.d.Federation != nil {
+		if d.Likes, err = s.d.Federation.Likes(c.UserContext(), strings.TrimRight(s.d.BaseURL.String(), "/")+"/evenements/"+pr.Event.ID); err != nil {
+			return err
+		}
+	}
 	d.Closed = "event.closed_" + string(pr.Event.Closed)
 	if pr.Event.Closed == "" {
 		d.Closed = "event.closed_over"

@@ -279,7 +279,7 @@ func TestFederationCatalogUsagesReceived(t *testing.T) {
 		if users("geo-regional") != 1 {
 			t.Fatal("the declarations of an unfollowed hub still count")
 		}
-		if _, err := fr.fed.BlockInstance(ctx, access.System(), rs1.host(), "essai"); err != nil {
+		if _, err := fr.fed.BlockInstance(ctx, access.System(), rs1.host(), "essai", false); err != nil {
 			t.Fatal(err)
 		}
 		if users("geo-regional") != 0 || rows() != 2 {

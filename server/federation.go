@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
+	"collectif/fault"
 	"collectif/federation"
 	"collectif/federation/signature"
 )
@@ -36,6 +37,7 @@ func (s *Server) federationRoutes() {
 	a.Get(federation.NodeInfoPath, nodeinfo)
 	a.Get("/nodeinfo/:version", nodeinfo)
 	a.Get("/actor", actor)
+	a.Get(federation.IconPath+":name", s.netHTTP(f.IconHandler()))
 	a.Post("/inbox", inbox)
 	for _, p := range []string{"/actor", "/c/:slug", "/c/:slug/g/:group", "/u/:id"} {
 		if p != "/actor" {
@@ -72,6 +74,14 @@ func (s *Server) federationRoutes() {
 	a.Get("/c/:slug/federation", s.requireLogin, s.federationQueuePage)
 	a.Post("/c/:slug/federation/follows/:id", s.requireLogin, s.federationDecide)
 	a.Post("/c/:slug/federation/reports/:id/resolve", s.requireLogin, s.federationResolve)
+	a.Post("/c/:slug/federation/groups/:group/replies", s.requireLogin, s.federationRemoteReplies)
+	a.Post("/c/:slug/federation/following", s.requireLogin, s.federationFollow)
+	a.Post("/c/:slug/federation/bans", s.requireLogin, s.federationBan)
+	a.Post("/c/:slug/federation/bans/:id/delete", s.requireLogin, s.federationUnban)
+	a.Get("/api/v1/collectives/:slug/federation/bans", s.apiFederationBans)
+	a.Post("/api/v1/collectives/:slug/federation/bans", s.apiFederationBan)
+	a.Delete("/api/v1/collectives/:slug/federation/bans/:id", s.apiFederationUnban)
+	a.Post("/c/:slug/federation/following/:id/delete", s.requireLogin, s.federationUnfollow)
 	a.Get("/admin/federation", s.requireLogin, s.federationAdminPage)
 	a.Post("/admin/federation/blocks", s.requireLogin, s.federationBlock)
 	a.Post("/admin/federation/blocks/:host/delete", s.requireLogin, s.federationUnblock)
@@ -111,17 +121,64 @@ func isInbox(method, path string) bool {
 type federationQueueData struct {
 	Slug  string
 	Queue *federation.Queue
+	// Following is what the collective follows, for instance
+	// administrators (nil for others: the section is not shown).
+	Following []federation.Following
+	CanFollow bool
+	// Target and FollowError are a refused follow form's value and error.
+	Target, FollowError string
+	// Ban is a refused ban form's values, BanError its error.
+	Ban      banValues
+	BanError string
 }
 
+type banValues struct{ Target, Group, Reason string }
+
 func (s *Server) federationQueuePage(c *fiber.Ctx) error {
-	q, err := s.d.Federation.ModerationQueue(c.UserContext(), principal(c), c.Params("slug"))
+	return s.federationQueuePageWith(c, federationQueueData{})
+}
+
+func (s *Server) federationQueuePageWith(c *fiber.Ctx, d federationQueueData) error {
+	ctx, p := c.UserContext(), principal(c)
+	q, err := s.d.Federation.ModerationQueue(ctx, p, c.Params("slug"))
 	if err != nil {
 		return err
+	}
+	if d.CanFollow = p.IsAdmin(); d.CanFollow {
+		if d.Following, err = s.d.Federation.Followings(ctx, p, c.Params("slug")); err != nil {
+			return err
+		}
 	}
 	if _, err := s.csrfToken(c); err != nil {
 		return err
 	}
-	return s.render(c, "federation_queue", "collectives", federationQueueData{Slug: c.Params("slug"), Queue: q})
+	d.Slug, d.Queue = c.Params("slug"), q
+	if d.FollowError != "" || d.BanError != "" {
+		c.Status(statusOf(fault.Invalid))
+	}
+	return s.render(c, "federation_queue", "collectives", d)
+}
+
+// federationFollow makes the collective follow a remote actor (instance
+// administrators), as POST /api/v1/collectives/{slug}/following does.
+func (s *Server) federationFollow(c *fiber.Ctx) error {
+	target := c.FormValue("target")
+	if _, err := s.d.Federation.FollowRemote(c.UserContext(), principal(c), c.Params("slug"), target); err != nil {
+		if fault.Is(err, fault.Invalid) {
+			return s.federationQueuePageWith(c, federationQueueData{Target: target, FollowError: fault.MessageOf(err)})
+		}
+		return err
+	}
+	s.flash(c, "federation.flash_following")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation#suivis", fiber.StatusSeeOther)
+}
+
+func (s *Server) federationUnfollow(c *fiber.Ctx) error {
+	if err := s.d.Federation.Unfollow(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
+		return err
+	}
+	s.flash(c, "federation.flash_unfollowed")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation#suivis", fiber.StatusSeeOther)
 }
 
 func (s *Server) federationDecide(c *fiber.Ctx) error {
@@ -148,6 +205,15 @@ func (s *Server) federationResolve(c *fiber.Ctx) error {
 	return c.Redirect("/c/"+c.Params("slug")+"/federation", fiber.StatusSeeOther)
 }
 
+func (s *Server) federationRemoteReplies(c *fiber.Ctx) error {
+	on := c.FormValue("remote_replies") == "on"
+	if err := s.d.Federation.SetRemoteReplies(c.UserContext(), principal(c), c.Params("slug"), c.Params("group"), on); err != nil {
+		return err
+	}
+	s.flash(c, "federation.flash_settings")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation", fiber.StatusSeeOther)
+}
+
 func (s *Server) federationAdminPage(c *fiber.Ctx) error {
 	blocks, err := s.d.Federation.Blocks(c.UserContext(), principal(c))
 	if err != nil {
@@ -160,7 +226,7 @@ func (s *Server) federationAdminPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) federationBlock(c *fiber.Ctx) error {
-	if _, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), c.FormValue("host"), c.FormValue("reason")); err != nil {
+	if _, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), c.FormValue("host"), c.FormValue("reason"), c.FormValue("purge") == "on"); err != nil {
 		return err
 	}
 	s.flash(c, "federation.flash_blocked")
@@ -190,11 +256,13 @@ func (s *Server) apiBlock(c *fiber.Ctx) error {
 	var in struct {
 		Host   string `json:"host"`
 		Reason string `json:"reason"`
+		// Purge also deletes what was received from the host.
+		Purge bool `json:"purge"`
 	}
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	b, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), in.Host, in.Reason)
+	b, err := s.d.Federation.BlockInstance(c.UserContext(), principal(c), in.Host, in.Reason, in.Purge)
 	if err != nil {
 		return err
 	}
@@ -246,6 +314,59 @@ func (s *Server) apiFollow(c *fiber.Ctx) error {
 
 func (s *Server) apiUnfollow(c *fiber.Ctx) error {
 	if err := s.d.Federation.Unfollow(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// federationBan bans a remote actor from the collective or one of its
+// groups (their moderators), as POST /api/v1/collectives/{slug}/federation/bans does.
+func (s *Server) federationBan(c *fiber.Ctx) error {
+	v := banValues{Target: c.FormValue("target"), Group: c.FormValue("group"), Reason: c.FormValue("reason")}
+	if _, err := s.d.Federation.BanActor(c.UserContext(), principal(c), c.Params("slug"), v.Group, v.Target, v.Reason); err != nil {
+		if fault.Is(err, fault.Invalid) {
+			return s.federationQueuePageWith(c, federationQueueData{Ban: v, BanError: fault.MessageOf(err)})
+		}
+		return err
+	}
+	s.flash(c, "federation.flash_banned_actor")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation#bannis", fiber.StatusSeeOther)
+}
+
+func (s *Server) federationUnban(c *fiber.Ctx) error {
+	if err := s.d.Federation.Unban(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
+		return err
+	}
+	s.flash(c, "federation.flash_unbanned")
+	return c.Redirect("/c/"+c.Params("slug")+"/federation#bannis", fiber.StatusSeeOther)
+}
+
+func (s *Server) apiFederationBans(c *fiber.Ctx) error {
+	bans, err := s.d.Federation.Bans(c.UserContext(), principal(c), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": bans})
+}
+
+func (s *Server) apiFederationBan(c *fiber.Ctx) error {
+	var in struct {
+		Target string `json:"target"`
+		Group  string `json:"group"` // a group's slug; "" for the collective
+		Reason string `json:"reason"`
+	}
+	if err := bodyJSON(c, &in); err != nil {
+		return err
+	}
+	b, err := s.d.Federation.BanActor(c.UserContext(), principal(c), c.Params("slug"), in.Group, in.Target, in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(b)
+}
+
+func (s *Server) apiFederationUnban(c *fiber.Ctx) error {
+	if err := s.d.Federation.Unban(c.UserContext(), principal(c), c.Params("slug"), c.Params("id")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -27,9 +27,11 @@ import (
 	"collectif/catalog"
 	"collectif/collective"
 	"collectif/federation"
+	"collectif/federation/delivery"
 	"collectif/federation/signature"
 	"collectif/jobs"
 	"collectif/model"
+	"collectif/server"
 	"collectif/store"
 	"collectif/store/storetest"
 )
@@ -76,6 +78,7 @@ type fedOptions struct {
 	// catalog, when set, federates usage declarations and serves the
 	// catalog's pages.
 	catalog *catalog.Service
+	deps            func(d *server.Deps) // services the test's pages need
 }
 
 // newFedRig starts a hub with federation and a job queue that works, and
@@ -87,10 +90,13 @@ func newFedRig(t *testing.T, db *store.DB, o fedOptions) *fedRig {
 		t.Fatal(err)
 	}
 	fr := &fedRig{out: &recordingOutbox{}}
-	fr.rig = newRig(t, db.Engine(), rigOptions{db: db, catalog: o.catalog, fed: func(base *url.URL, db *store.DB) *federation.Service {
+	fr.rig = newRig(t, db.Engine(), rigOptions{db: db, catalog: o.catalog, deps: o.deps, fed: func(base *url.URL, db *store.DB) *federation.Service {
 		f := federation.New(federation.Deps{DB: db, BaseURL: base, Outbox: fr.out, AuthorizedFetch: o.authorizedFetch,
 			AllowedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-		f.SetGetter(&federation.SignedGetter{Keys: f, UserAgent: f.UserAgent()})
+		// Remote documents are fetched as the hub does: the guarded client
+		// of the delivery package, allowed on loopback.
+		f.SetGetter(delivery.New(delivery.Deps{DB: db, Keys: f, Blocked: f.Blocked, Client: delivery.NewClient(delivery.Options{
+			AllowedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, UserAgent: delivery.UserAgent("test", base.String())})}))
 		if o.catalog != nil {
 			f.SetCatalog(o.catalog)
 		}

@@ -81,6 +81,7 @@ type resourcePageData struct {
 	resourceItemView
 	View  *resource.View
 	Files []fileView
+	Likes int // Likes received from the network
 }
 
 func pageOf(v *resource.View) resourcePageData {
@@ -145,7 +146,14 @@ func (s *Server) resourcePage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	return s.render(c, "resource", "collectives", pageOf(v))
+	d := pageOf(v)
+	if s.d.Federation != nil {
+		iri := strings.TrimRight(s.d.BaseURL.String(), "/") + "/c/" + v.CollectiveSlug + "/r/" + v.ID
+		if d.Likes, err = s.d.Federation.Likes(c.UserContext(), iri); err != nil {
+			return err
+		}
+	}
+	return s.render(c, "resource", "collectives", d)
 }
 
 // --- the forms ---

@@ -67,6 +67,8 @@ type rigOptions struct {
 	fed func(base *url.URL, db *store.DB) *federation.Service
 	// catalog, when set, serves the catalog's pages.
 	catalog *catalog.Service
+	// deps completes the server's dependencies (services a test needs).
+	deps func(d *server.Deps)
 }
 
 func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
@@ -110,8 +112,12 @@ func newRig(t *testing.T, e store.Engine, o rigOptions) *rig {
 	if o.fed != nil {
 		fed = o.fed(base, db)
 	}
-	srv := server.New(server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts,
-		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Delivery: o.delivery, Federation: fed, Catalog: o.catalog})
+	deps := server.Deps{BaseURL: base, Frontend: fe, Collectives: collective.New(db), Accounts: accounts,
+		Directory: dir, KV: backend, OpenID: rp, TrustedProxies: o.proxies, Delivery: o.delivery, Federation: fed, Catalog: o.catalog}
+	if o.deps != nil {
+		o.deps(&deps)
+	}
+	srv := server.New(deps)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return &rig{t: t, db: db, accounts: accounts, kv: backend, srv: srv, base: base.String()}
