@@ -78,7 +78,7 @@ type fedOptions struct {
 	// catalog, when set, federates usage declarations and serves the
 	// catalog's pages.
 	catalog *catalog.Service
-	deps            func(d *server.Deps) // services the test's pages need
+	deps    func(d *server.Deps) // services the test's pages need
 }
 
 // newFedRig starts a hub with federation and a job queue that works, and
