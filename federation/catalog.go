@@ -152,20 +152,6 @@ func (s *Service) publishUsage(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	var prev publishedObject
-	err = s.d.DB.R.NewSelect().Model(&prev).Where("kind = ? AND ref_id = ?", "usage", id).Scan(ctx)
-	existed := err == nil && prev.DeletedAt.IsZero()
-	if err != nil && !isNoRows(err) {
-		return err
-	}
-	var prevActors []string
-	if existed {
-		var doc struct {
-			AttributedTo ap.Refs `json:"attributedTo"`
-		}
-		_ = json.Unmarshal([]byte(prev.Document), &doc)
-		prevActors = doc.AttributedTo.IDs()
-	}
 	var actors []string
 	if u != nil {
 		for _, slug := range u.Collectives {
@@ -174,47 +160,77 @@ func (s *Service) publishUsage(ctx context.Context, id string) error {
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	tomb := map[string]any{"id": s.usageIRI(id), "type": "Tombstone", "formerType": UsageType, "deleted": now.Format(time.RFC3339)}
-	if len(actors) == 0 {
-		if !existed {
-			return nil
+	var doc map[string]any
+	var b []byte
+	if len(actors) > 0 {
+		if doc, err = s.usageDoc(u, actors); err != nil {
+			return err
 		}
-		return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		doc["@context"] = usageContext()
+		if b, err = json.Marshal(doc); err != nil {
+			return err
+		}
+		delete(doc, "@context")
+	}
+	// What was last sent is read and replaced in one transaction, its row
+	// locked, as Publish does: two jobs at once send one Create.
+	return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		created := false
+		if len(actors) > 0 {
+			row := publishedObject{IRI: s.usageIRI(id), Kind: "usage", RefID: id, LocalActor: actors[0], Document: string(b), PublishedAt: now, UpdatedAt: now}
+			res, err := tx.NewInsert().Model(&row).On("CONFLICT (iri) DO NOTHING").Exec(ctx)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			created = n == 1
+		}
+		var prevActors []string
+		existed := false
+		if !created {
+			prev, err := s.lockPublished(ctx, tx, "kind = ? AND ref_id = ?", "usage", id)
+			if isNoRows(err) {
+				return nil // never sent, and nothing to send
+			} else if err != nil {
+				return err
+			}
+			if existed = prev.DeletedAt.IsZero(); existed {
+				var pd struct {
+					AttributedTo ap.Refs `json:"attributedTo"`
+				}
+				_ = json.Unmarshal([]byte(prev.Document), &pd)
+				prevActors = pd.AttributedTo.IDs()
+				if len(actors) > 0 && prev.Document == string(b) {
+					return nil // nothing a follower sees changed
+				}
+			}
+		}
+		if len(actors) == 0 {
+			if !existed {
+				return nil
+			}
 			if _, err := tx.NewUpdate().Model((*publishedObject)(nil)).Set("deleted_at = ?", now).Set("updated_at = ?", now).
-				Where("iri = ?", prev.IRI).Exec(ctx); err != nil {
+				Where("iri = ?", s.usageIRI(id)).Exec(ctx); err != nil {
 				return err
 			}
 			return s.sendUsage(ctx, tx, "Delete", prevActors, tomb, map[string]bool{})
-		})
-	}
-	doc, err := s.usageDoc(u, actors)
-	if err != nil {
-		return err
-	}
-	doc["@context"] = usageContext()
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	kind := "Create"
-	if existed {
-		if prev.Document == string(b) {
-			return nil // nothing a follower sees changed
 		}
-		kind = "Update"
-	}
-	delete(doc, "@context")
-	var dropped []string
-	for _, a := range prevActors {
-		if !slices.Contains(actors, a) {
-			dropped = append(dropped, a)
+		kind := "Create"
+		if existed {
+			kind = "Update"
 		}
-	}
-	row := publishedObject{IRI: s.usageIRI(id), Kind: "usage", RefID: id, LocalActor: actors[0], Document: string(b), PublishedAt: now, UpdatedAt: now}
-	return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(&row).On("CONFLICT (iri) DO UPDATE").
-			Set("document = EXCLUDED.document, local_actor = EXCLUDED.local_actor, updated_at = EXCLUDED.updated_at, deleted_at = NULL").
-			Exec(ctx); err != nil {
-			return err
+		if !created {
+			if _, err := tx.NewUpdate().Model((*publishedObject)(nil)).
+				Set("document = ?, local_actor = ?, updated_at = ?, deleted_at = NULL", string(b), actors[0], now).
+				Where("iri = ?", s.usageIRI(id)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		var dropped []string
+		for _, a := range prevActors {
+			if !slices.Contains(actors, a) {
+				dropped = append(dropped, a)
+			}
 		}
 		seen := map[string]bool{}
 		if err := s.sendUsage(ctx, tx, kind, actors, doc, seen); err != nil {

@@ -16,6 +16,7 @@ import (
 	"collectif/markdown"
 	"collectif/model"
 	"collectif/outbox"
+	"collectif/store"
 )
 
 // publishedObject is the last document sent for a piece of content.
@@ -87,25 +88,28 @@ func (s *Service) Publish(ctx context.Context, j outbox.Job) error {
 	if err != nil {
 		return err
 	}
-	var prev publishedObject
-	err = s.d.DB.R.NewSelect().Model(&prev).Where("kind = ? AND ref_id = ?", j.Type, j.ID).Scan(ctx)
-	existed := err == nil
-	if err != nil && !isNoRows(err) {
-		return err
-	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
+	// What was last sent is read and replaced in one transaction, the row
+	// locked (the embedded database has one writer): two jobs of the same
+	// object running at once then send one Create, not two.
 	if c == nil {
-		if !existed || !prev.DeletedAt.IsZero() {
-			return nil
-		}
-		var doc map[string]any
-		_ = json.Unmarshal([]byte(prev.Document), &doc)
-		author, _ := doc["attributedTo"].(string)
-		if author == prev.LocalActor {
-			author = ""
-		}
-		tomb := map[string]any{"id": prev.IRI, "type": "Tombstone", "formerType": doc["type"], "deleted": now.Format(time.RFC3339)}
 		return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			prev, err := s.lockPublished(ctx, tx, "kind = ? AND ref_id = ?", j.Type, j.ID)
+			if isNoRows(err) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if !prev.DeletedAt.IsZero() {
+				return nil
+			}
+			var doc map[string]any
+			_ = json.Unmarshal([]byte(prev.Document), &doc)
+			author, _ := doc["attributedTo"].(string)
+			if author == prev.LocalActor {
+				author = ""
+			}
+			tomb := map[string]any{"id": prev.IRI, "type": "Tombstone", "formerType": doc["type"], "deleted": now.Format(time.RFC3339)}
 			if _, err := tx.NewUpdate().Model((*publishedObject)(nil)).Set("deleted_at = ?", now).Set("updated_at = ?", now).
 				Where("iri = ?", prev.IRI).Exec(ctx); err != nil {
 				return err
@@ -118,24 +122,45 @@ func (s *Service) Publish(ctx context.Context, j outbox.Job) error {
 	if err != nil {
 		return err
 	}
-	kind := "Create"
-	if existed && prev.DeletedAt.IsZero() {
-		if prev.Document == string(b) {
-			return nil // nothing a follower sees changed
-		}
-		kind = "Update"
-	}
 	row := publishedObject{IRI: c.IRI, Kind: j.Type, RefID: j.ID, LocalActor: c.Actor, Document: string(b), PublishedAt: now, UpdatedAt: now}
 	return s.d.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(&row).On("CONFLICT (iri) DO UPDATE").
-			Set("document = EXCLUDED.document, local_actor = EXCLUDED.local_actor, updated_at = EXCLUDED.updated_at, deleted_at = NULL").
-			Exec(ctx); err != nil {
+		kind := "Create"
+		res, err := tx.NewInsert().Model(&row).On("CONFLICT (iri) DO NOTHING").Exec(ctx)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			prev, err := s.lockPublished(ctx, tx, "iri = ?", c.IRI)
+			if err != nil {
+				return err
+			}
+			if prev.DeletedAt.IsZero() {
+				if prev.Document == string(b) {
+					return nil // nothing a follower sees changed
+				}
+				kind = "Update"
+			}
+			if _, err := tx.NewUpdate().Model((*publishedObject)(nil)).
+				Set("document = ?, local_actor = ?, updated_at = ?, deleted_at = NULL", row.Document, row.LocalActor, now).
+				Where("iri = ?", c.IRI).Exec(ctx); err != nil {
+				return err
+			}
 		}
 		obj := c.Doc
 		delete(obj, "@context")
 		return s.sendContent(ctx, tx, kind, c.Actor, c.Collective, c.Author, obj)
 	})
+}
+
+// lockPublished reads the record of a published object in tx, locking its
+// row on PostgreSQL (SQLite's one writer serializes the transactions).
+func (s *Service) lockPublished(ctx context.Context, tx bun.Tx, where string, args ...any) (*publishedObject, error) {
+	prev := new(publishedObject)
+	q := tx.NewSelect().Model(prev).Where(where, args...)
+	if s.d.DB.Engine() == store.Postgres {
+		q = q.For("UPDATE")
+	}
+	return prev, q.Scan(ctx)
 }
 
 // collectiveOf is the collective actor of a group actor's IRI (itself for
