@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"collectif/access"
+	"collectif/event"
 )
 
 // The sobriety budget of one page (PRODUCT.md: a typical page under
@@ -203,6 +204,11 @@ func TestPageWeight(t *testing.T) {
 	admin := r.admin("ali.poids@recette.example", "Ali Poids")
 	ctx, cancel := r.ctx()
 	if _, err := r.hub.Federation.BlockInstance(ctx, access.Account(admin.ID, true), "spam.example", "Messages indésirables en nombre."); err != nil {
+		t.Fatal(err)
+	}
+	// Someone registered for the webinar, for the organizer's lists.
+	if _, err := r.hub.Events.Register(ctx, access.Anonymous(), web, event.Registrant{Name: "Sacha Inscrit", Email: "sacha@mairie.example",
+		Organization: "Mairie de Vizille", Category: "collectivity", Consent: true}); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
