@@ -260,7 +260,7 @@ func TestPageWeight(t *testing.T) {
 	for _, lang := range []string{"fr", "en"} {
 		tb := b.newTab(t, r.base, true, after, 2*time.Minute)
 		tb.settle = true
-		tb.label = lang + " visiteur"
+		tb.label = map[string]string{"fr": "fr visiteur", "en": "en visitor"}[lang]
 		tb.setLang(lang)
 		tb.noAxe = true // audited above
 		tb.open("/evenements/" + web)
