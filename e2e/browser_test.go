@@ -187,6 +187,8 @@ type tab struct {
 	// settle: before measuring a page, wait for the requests that follow
 	// its load event (the favicon) so that its figures are whole.
 	settle bool
+	// label says who looks and in which language, in the report's table.
+	label string
 
 	mu       sync.Mutex
 	inflight map[network.RequestID]bool
@@ -547,5 +549,29 @@ func (tb *tab) check() {
 	if !tb.noAxe {
 		a = tb.axe()
 	}
-	tb.rep.add(pageFigures{Path: path, Mode: tb.mode(), Weight: w, Axe: a})
+	tb.rep.add(pageFigures{Path: path, Mode: tb.mode(), Label: tb.label, Weight: w, Axe: a})
+}
+
+// cookies answers the cookies of the tab's browser context for the hub: a
+// session, once logged in.
+func (tb *tab) cookies() []*network.Cookie {
+	tb.t.Helper()
+	res, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{tb.base}})
+	if err != nil {
+		tb.t.Fatalf("[%s] cookies: %v", tb.mode(), err)
+	}
+	return res.Cookies
+}
+
+// setCookies gives the tab cookies of another, before any page is loaded:
+// a logged-in person's first visit with an empty cache.
+func (tb *tab) setCookies(cs []*network.Cookie) {
+	tb.t.Helper()
+	for _, c := range cs {
+		_, err := chromedp.Call(tb.ctx, network.SetCookie, network.SetCookieParams{Name: c.Name, Value: c.Value, URL: tb.base, Path: c.Path,
+			HTTPOnly: &c.HTTPOnly, Secure: &c.Secure, SameSite: c.SameSite})
+		if err != nil {
+			tb.t.Fatalf("[%s] cookie %s: %v", tb.mode(), c.Name, err)
+		}
+	}
 }

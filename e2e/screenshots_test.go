@@ -28,12 +28,98 @@ func artifactsDir(t *testing.T) string {
 // colorScheme makes the page see prefers-color-scheme: scheme.
 func (tb *tab) colorScheme(scheme string) {
 	tb.t.Helper()
-	_, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-	})
-	if err != nil {
-		tb.t.Fatalf("[%s] prefers-color-scheme %s: %v", tb.mode(), scheme, err)
+	tb.media(map[string]string{"prefers-color-scheme": scheme})
+}
+
+// media makes the page see the user preferences of features (name →
+// value), and only those.
+func (tb *tab) media(features map[string]string) {
+	tb.t.Helper()
+	var fs []*emulation.MediaFeature
+	for n, v := range features {
+		fs = append(fs, &emulation.MediaFeature{Name: n, Value: v})
 	}
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: fs}); err != nil {
+		tb.t.Fatalf("[%s] emulate %v: %v", tb.mode(), features, err)
+	}
+}
+
+// preferencesProbe says what the page makes of the user's preferences:
+// whether the media queries match, the page's background colour, the
+// animations running, and whether a rule of the stylesheet for reduced
+// motion applies.
+const preferencesProbe = `(() => {
+  let motionRule = false;
+  for (const sheet of document.styleSheets) {
+    for (const rule of sheet.cssRules) {
+      if (rule instanceof CSSMediaRule && rule.conditionText.includes('prefers-reduced-motion') && matchMedia(rule.conditionText).matches) motionRule = true;
+    }
+  }
+  return {
+    dark: matchMedia('(prefers-color-scheme: dark)').matches,
+    reduce: matchMedia('(prefers-reduced-motion: reduce)').matches,
+    background: getComputedStyle(document.documentElement).backgroundColor,
+    animations: document.getAnimations().length,
+    motionRule: motionRule,
+    scrollBehavior: getComputedStyle(document.documentElement).scrollBehavior,
+  };
+})()`
+
+type preferences struct {
+	Dark           bool   `json:"dark"`
+	Reduce         bool   `json:"reduce"`
+	Background     string `json:"background"`
+	Animations     int    `json:"animations"`
+	MotionRule     bool   `json:"motionRule"`
+	ScrollBehavior string `json:"scrollBehavior"`
+}
+
+// TestPreferences opens the catalog, a software's page and an event's
+// programme with the dark colour scheme and reduced motion asked for, as
+// the user's system would: the stylesheet turns dark (and axe-core, run by
+// tab.check, finds its contrasts sufficient), its rule for reduced motion
+// applies and nothing moves; in the light scheme the same pages are light.
+func TestPreferences(t *testing.T) {
+	b := sharedBrowser(t)
+	t.Parallel()
+	r := newRig(t)
+	conf, _ := r.demoEvents()
+	pages := []string{"/logiciels", "/logiciels/nextcloud", "/evenements/" + conf + "/programme"}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			rep := &report{}
+			defer func() { t.Logf("pages, dark scheme and reduced motion:\n%s", rep.table()) }()
+			tb := b.newTab(t, r.base, m.js, rep, 2*time.Minute)
+			tb.media(map[string]string{"prefers-color-scheme": "dark", "prefers-reduced-motion": "reduce"})
+			for _, p := range pages {
+				tb.open(p)
+				got := probePreferences(tb)
+				if !got.Dark || !got.Reduce {
+					t.Fatalf("[%s] %s: the emulated preferences do not reach the page: %+v", tb.mode(), p, got)
+				}
+				if got.Background != "rgb(22, 24, 28)" {
+					t.Errorf("[%s] %s in the dark scheme: background %s, want the dark one", tb.mode(), p, got.Background)
+				}
+				if !got.MotionRule || got.Animations != 0 || got.ScrollBehavior != "auto" {
+					t.Errorf("[%s] %s with reduced motion: rule applied %v, %d animations, scroll-behavior %s", tb.mode(), p, got.MotionRule, got.Animations, got.ScrollBehavior)
+				}
+			}
+			tb.noAxe = true // the light pages are audited by the other tests
+			tb.media(map[string]string{"prefers-color-scheme": "light", "prefers-reduced-motion": "no-preference"})
+			tb.open(pages[0])
+			if got := probePreferences(tb); got.Dark || got.Reduce || got.Background != "rgb(255, 255, 255)" || got.MotionRule {
+				t.Errorf("[%s] %s, light and no preference: %+v", tb.mode(), pages[0], got)
+			}
+		})
+	}
+}
+
+// probePreferences runs preferencesProbe, a probe of the test (it runs
+// with the page's scripts turned off too).
+func probePreferences(tb *tab) preferences {
+	tb.t.Helper()
+	return eval[preferences](tb, preferencesProbe)
 }
 
 // fileName turns a page path into a file name: / → accueil, /c/alpes →
@@ -59,8 +145,12 @@ func TestScreenshots(t *testing.T) {
 	// The pages of working groups and resources are shot when they answer
 	// 200 (they are being built); the others must.
 	optional := map[string]bool{"/c/alpes/g/poste-linux": true, "/c/alpes/resources": true}
-	visitor := []string{"/", "/c/alpes", "/c/alpes/g/poste-linux", "/c/alpes/resources", "/login"}
-	member := []string{"/account", "/account/tokens", "/c/alpes/members", "/c/alpes/admin"}
+	conf, web := r.demoEvents()
+	visitor := []string{"/", "/c/alpes", "/c/alpes/g/poste-linux", "/c/alpes/resources",
+		"/logiciels", "/logiciels/nextcloud", "/evenements", "/evenements/" + conf, "/evenements/" + conf + "/programme", "/evenements/" + web,
+		"/login"}
+	member := []string{"/account", "/account/tokens", "/c/alpes/members", "/c/alpes/admin",
+		"/logiciels/gimp/declarer", "/evenements/" + web + "/modifier", "/c/alpes/federation"}
 	for _, v := range []struct {
 		name          string
 		width, height int64
@@ -76,6 +166,8 @@ func TestScreenshots(t *testing.T) {
 			rep := &report{}
 			defer func() { t.Logf("pages, %s (%d px):\n%s", v.name, v.width, rep.table()) }()
 			owner := r.owner("sam."+v.name+"@recette.example", "Sam Capture")
+			r.employ(owner)                // declares Échirolles' software
+			r.organizer(owner, "national") // organizes the national collective's events
 			// A pending request, so that /c/alpes/admin shows one.
 			r.candidate("alex."+v.name+"@recette.example", "Alex Demande", "alpes", "Bonjour, nous voudrions rejoindre le collectif.")
 			tb := b.newTab(t, r.base, true, rep, 2*time.Minute)

@@ -102,6 +102,7 @@ type eventPageData struct {
 type registrantValues struct {
 	Name, Email, Organization, Category string
 	Workshops                           map[string]bool
+	Consent                             bool
 }
 
 func (s *Server) eventPageWith(c *fiber.Ctx, d eventPageData) error {
@@ -133,7 +134,8 @@ func (s *Server) eventPage(c *fiber.Ctx) error { return s.eventPageWith(c, event
 func registrantOf(c *fiber.Ctx) (event.Registrant, registrantValues) {
 	in := event.Registrant{Name: c.FormValue("name"), Email: c.FormValue("email"), Organization: c.FormValue("organization"),
 		Category: c.FormValue("category"), Consent: c.FormValue("consent") == "1"}
-	v := registrantValues{Name: in.Name, Email: in.Email, Organization: in.Organization, Category: in.Category, Workshops: map[string]bool{}}
+	v := registrantValues{Name: in.Name, Email: in.Email, Organization: in.Organization, Category: in.Category, Workshops: map[string]bool{},
+		Consent: in.Consent}
 	if args := c.Request().PostArgs(); args != nil {
 		for _, w := range args.PeekMulti("workshops") {
 			in.Workshops = append(in.Workshops, string(w))
