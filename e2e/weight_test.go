@@ -203,7 +203,7 @@ func TestPageWeight(t *testing.T) {
 	r.organizer(agent, "alpes")
 	admin := r.admin("ali.poids@recette.example", "Ali Poids")
 	ctx, cancel := r.ctx()
-	if _, err := r.hub.Federation.BlockInstance(ctx, access.Account(admin.ID, true), "spam.example", "Messages indésirables en nombre."); err != nil {
+	if _, err := r.hub.Federation.BlockInstance(ctx, access.Account(admin.ID, true), "spam.example", "Messages indésirables en nombre.", false); err != nil {
 		t.Fatal(err)
 	}
 	// Someone registered for the webinar, for the organizer's lists.
