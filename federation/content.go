@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,10 @@ type RemoteObject struct {
 	Likes       int       `bun:"likes"`
 	PublishedAt time.Time `bun:"published_at"`
 	UpdatedAt   time.Time `bun:"updated_at"`
+
+	// Thread holds, for an object listed by FromNetwork, the stored
+	// replies to it and to them, oldest first.
+	Thread []RemoteObject `bun:"-"`
 }
 
 // Host is the origin hub of the object.
@@ -437,15 +442,58 @@ func (s *Service) Likes(ctx context.Context, iri string) (int, error) {
 func (s *Service) FromNetwork(ctx context.Context, collectiveSlug string, limit int) ([]RemoteObject, error) {
 	local := s.base + "/c/" + collectiveSlug
 	var out []RemoteObject
+	// Replies to our own objects show on their pages, replies to stored
+	// remote objects under those (Thread): the list holds the posts.
 	err := s.d.DB.R.NewSelect().Model(&out).
 		Where("origin_actor IN (SELECT remote_actor FROM federation_following WHERE local_actor = ? AND state = 'accepted')", local).
-		Where("in_reply_to = '' OR in_reply_to NOT IN (SELECT iri FROM federation_objects)").
+		Where("in_reply_to = '' OR (in_reply_to NOT IN (SELECT iri FROM federation_objects) AND in_reply_to NOT IN (SELECT iri FROM remote_objects))").
 		OrderExpr("published_at DESC, iri").Limit(int64(2 * limit)).Scan(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out = s.unblocked(ctx, out)
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	return out, err
+	return out, s.threads(ctx, out)
+}
+
+// maxThreadDepth and maxThread bound the replies shown under a post.
+const (
+	maxThreadDepth = 4
+	maxThread      = 50
+)
+
+// threads fills the Thread of each object: the stored replies to it, to
+// those replies, and so on down to maxThreadDepth levels.
+func (s *Service) threads(ctx context.Context, posts []RemoteObject) error {
+	root := map[string]int{}
+	frontier := make([]string, 0, len(posts))
+	for i, p := range posts {
+		root[p.IRI] = i
+		frontier = append(frontier, p.IRI)
+	}
+	for depth := 0; depth < maxThreadDepth && len(frontier) > 0; depth++ {
+		var replies []RemoteObject
+		if err := s.d.DB.R.NewSelect().Model(&replies).Where("in_reply_to IN (?)", bun.List(frontier)).
+			OrderExpr("published_at, iri").Limit(int64(maxThread * len(posts))).Scan(ctx); err != nil {
+			return err
+		}
+		frontier = frontier[:0]
+		for _, r := range s.unblocked(ctx, replies) {
+			i, ok := root[r.InReplyTo]
+			if _, seen := root[r.IRI]; !ok || seen || len(posts[i].Thread) >= maxThread {
+				continue
+			}
+			posts[i].Thread = append(posts[i].Thread, r)
+			root[r.IRI] = i
+			frontier = append(frontier, r.IRI)
+		}
+	}
+	for i := range posts {
+		slices.SortFunc(posts[i].Thread, func(a, b RemoteObject) int { return a.PublishedAt.Compare(b.PublishedAt) })
+	}
+	return nil
 }
 
 // unblocked drops the objects of blocked instances (their origin, author or

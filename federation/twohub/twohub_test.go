@@ -99,6 +99,18 @@ func TestTwoHubs(t *testing.T) {
 		b.pageHas("/c/national", "Serveur de tuiles mutualisé", "Le syndicat mixte propose le sien.")
 	})
 
+	t.Run("replies on A to its topic appear under it on B", func(t *testing.T) {
+		r := a.mustAPI(201, "POST", "/api/v1/topics/"+topicID+"/replies", map[string]any{"body": "Le **syndicat mixte** en héberge un."})
+		a.mustAPI(201, "POST", "/api/v1/topics/"+topicID+"/replies", map[string]any{"body": "Lequel ?", "parent_id": r["id"]})
+		body := b.pageHas("/c/national", "Réponses sur le réseau", "<strong>syndicat mixte</strong>", "Lequel ?")
+		// Under the topic, oldest first, not as posts of their own.
+		topic := strings.Index(body, "Serveur de tuiles mutualisé")
+		first, second := strings.Index(body, "syndicat mixte</strong>"), strings.Index(body, "Lequel ?")
+		if topic < 0 || !(topic < first && first < second) || strings.Count(body, "Réponses sur le réseau") != 1 {
+			t.Fatalf("the replies are not under their topic, in order, on B's page")
+		}
+	})
+
 	t.Run("a topic of the approval group appears on B", func(t *testing.T) {
 		a.mustAPI(200, "POST", "/api/v1/collectives/alpes/groups/marches/join", nil)
 		a.mustAPI(201, "POST", "/api/v1/collectives/alpes/groups/marches/topics",
