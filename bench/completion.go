@@ -12,11 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/uptrace/bun"
-
-	"collectif/federation/delivery"
-	"collectif/jobs"
 )
 
 // Fan-out: the dataset's remote followers of one group live on sink hosts
@@ -97,42 +92,45 @@ func (s *sink) handler() http.Handler {
 	return mux
 }
 
-// fanOut delivers one Create(Note) of the group to its followers. The hub
-// does not yet send its posts over ActivityPub, so the activity is handed
-// to the delivery queue the way the federation does it (delivery.Enqueue
-// in a transaction, one inbox per follower, shared inboxes when the
-// follower has one), from the benchmark's process; the hub's workers take
-// the jobs up (on the embedded engine, at their next poll of the queue,
-// within a second; on PostgreSQL, on its notification).
+// fanOut posts a topic in the group that the remote followers follow,
+// through the API as a member does, and waits until every sink host has
+// the group's Create: the domain's outbox job, the federation's publish
+// (one inbox per shared inbox of the followers) and the durable delivery,
+// all in the hub. On the embedded engine the queue notices the jobs at its
+// next fetch; on PostgreSQL on its notification.
 func fanOut(ctx context.Context, e *Env) (Completion, error) {
 	if e.Data.Followers == 0 || len(e.Sinks) == 0 {
 		return Completion{}, unavailable("no remote followers in the dataset")
 	}
-	actor := e.Base + e.Data.FanGroup
 	marker := fmt.Sprintf("banc-%d", time.Now().UnixNano())
 	waits := make([]chan struct{}, len(e.Sinks))
 	for i, s := range e.Sinks {
 		waits[i] = s.expect(marker)
 	}
-	var inboxes []string
+	var shared int
 	err := e.DB.R.NewSelect().TableExpr("federation_followers").
-		ColumnExpr("DISTINCT CASE WHEN shared_inbox <> '' THEN shared_inbox ELSE inbox END").
-		Where("local_actor = ? AND state = 'accepted'", actor).Scan(ctx, &inboxes)
+		ColumnExpr("count(DISTINCT CASE WHEN shared_inbox <> '' THEN shared_inbox ELSE inbox END)").
+		Where("local_actor = ? AND state = 'accepted'", e.Base+e.Data.FanGroup).Scan(ctx, &shared)
 	if err != nil {
 		return Completion{}, err
 	}
-	id := actor + "/activities/" + marker
-	body, _ := json.Marshal(map[string]any{
-		"@context": "https://www.w3.org/ns/activitystreams",
-		"id":       id, "type": "Create", "actor": actor,
-		"to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{actor + "/followers"},
-		"object": map[string]any{"id": id + "/note", "type": "Note", "attributedTo": actor,
-			"to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{actor + "/followers"},
-			"published": time.Now().UTC().Format(time.RFC3339), "content": "<p>Un message pour tous les abonnés du groupe : " + marker + "</p>"},
-	})
+	// /c/<collective>/g/<group> → /api/v1/collectives/<collective>/groups/<group>/topics
+	parts := strings.Split(strings.TrimPrefix(e.Data.FanGroup, "/c/"), "/g/")
+	body, _ := json.Marshal(map[string]string{"title": "Message à tous les abonnés " + marker,
+		"body": "Un message pour tous les abonnés du groupe : " + marker})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.Base+"/api/v1/collectives/"+parts[0]+"/groups/"+parts[1]+"/topics", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cookie", e.Cookie)
+	req.Header.Set("X-CSRF-Token", e.CSRF)
 	t0 := time.Now()
-	if err := e.deliver(ctx, actor, body, inboxes); err != nil {
-		return Completion{}, fmt.Errorf("enqueue the delivery: %w", err)
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return Completion{}, fmt.Errorf("post the topic: %w", err)
+	}
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return Completion{}, fmt.Errorf("post the topic: %d %s", resp.StatusCode, msg)
 	}
 	missing := 0
 	var first time.Time
@@ -150,9 +148,9 @@ func fanOut(ctx context.Context, e *Env) (Completion, error) {
 			return Completion{}, ctx.Err()
 		}
 	}
-	c := Completion{Took: time.Since(t0), Requests: len(inboxes), Errors: missing,
-		Note: fmt.Sprintf("%d followers on %d hosts, %d shared inboxes; queued by delivery.Enqueue (no post federation yet); first host after %s",
-			e.Data.Followers, len(e.Sinks), len(inboxes), ms(first.Sub(t0)))}
+	c := Completion{Took: time.Since(t0), Requests: shared, Errors: missing,
+		Note: fmt.Sprintf("%d followers on %d hosts, %d shared inboxes; a topic posted through the API; first host after %s",
+			e.Data.Followers, len(e.Sinks), shared, ms(first.Sub(t0)))}
 	if missing > 0 {
 		c.Note += fmt.Sprintf("; %d hosts never got it", missing)
 	}
@@ -337,20 +335,6 @@ func registrationBurst(ctx context.Context, e *Env) (Completion, error) {
 		c.Note += "; first error: " + v.(string)
 	}
 	return c, nil
-}
-
-// deliver hands an activity of a local actor to the delivery queue, as the
-// federation does: delivery.Enqueue in a transaction, through an
-// insert-only job queue on the hub's database.
-func (e *Env) deliver(ctx context.Context, actor string, body []byte, inboxes []string) error {
-	q, err := jobs.New(e.DB, nil, jobs.Options{})
-	if err != nil {
-		return err
-	}
-	d := delivery.New(delivery.Deps{DB: e.DB, Queue: q})
-	return e.DB.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return d.Enqueue(ctx, tx, delivery.Delivery{Actor: actor, Activity: body, Inboxes: inboxes})
-	})
 }
 
 // pathOf is the path (and query) of an absolute URL.

@@ -71,8 +71,7 @@ type Env struct {
 	Key       *rsa.PrivateKey
 	KeyServer string
 	// DB is the hub's database, opened by the benchmark too: completion
-	// scenarios read their outcome there (queue, registrations) and the
-	// fan-out enqueues its delivery there.
+	// scenarios read their outcome there (queue, registrations, followers).
 	DB *store.DB
 	// Sinks are the remote hosts of the dataset's followers.
 	Sinks []*sink
@@ -171,7 +170,7 @@ var Scenarios = []Scenario{
 		}},
 	{Name: "inbox-processed", What: "2,000 signed Likes posted, until the job queue has processed them all", Budget: "≥ 1,000/s processed (≤ 2 s)", MaxTotal: 2 * time.Second,
 		Complete: inboxProcessed},
-	{Name: "fan-out", What: "one post to 1,000 followers on 100 loopback hosts, until every host has it", Budget: "≤ 5 s", MaxTotal: 5 * time.Second,
+	{Name: "fan-out", What: "one topic posted through the API, sent to its group's 1,000 followers on 100 loopback hosts, until every host has it", Budget: "≤ 5 s", MaxTotal: 5 * time.Second,
 		Complete: fanOut},
 	{Name: "registration-burst", What: "1,000 registrations at once for 500 places, no overbooking", Budget: "≤ 3 s", MaxTotal: 3 * time.Second,
 		Complete: registrationBurst},
