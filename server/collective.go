@@ -288,7 +288,7 @@ func bodyJSON(c *fiber.Ctx, v any) error {
 		return &fault.Error{Kind: fault.Invalid, Message: "le corps de la requête doit être du JSON (Content-Type: application/json)"}
 	}
 	if err := c.BodyParser(v); err != nil {
-		return &fault.Error{Kind: fault.Invalid, Message: "JSON invalide : " + err.Error()}
+		return fault.New(fault.Invalid, "JSON invalide : %s", err.Error())
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -433,9 +434,12 @@ func (s *Server) sessionAdd(c *fiber.Ctx) error {
 		vals[k] = c.FormValue(k)
 	}
 	fail := func(err error) error {
-		if f := fault.FieldOf(err); f != "" && fault.Is(err, fault.Invalid) {
-			if n, ok := sessionFields[f]; ok {
-				err = fault.Field(n, "%s", fault.MessageOf(err))
+		var f *fault.Error
+		if errors.As(err, &f) && f.Kind == fault.Invalid {
+			if n, ok := sessionFields[f.Field]; ok {
+				cp := *f
+				cp.Field = n
+				err = &cp
 			}
 		}
 		return s.sessionFormError(c, err, vals)

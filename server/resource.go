@@ -596,7 +596,9 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	case errors.Is(err, io.EOF):
 		return fault.New(fault.Invalid, "le corps de la requête est vide : un objet JSON est attendu")
 	}
-	return &fault.Error{Kind: fault.Invalid, Message: "JSON invalide : " + err.Error(), Err: err}
+	f := fault.New(fault.Invalid, "JSON invalide : %s", err.Error())
+	f.Err = err
+	return f
 }
 
 func jsonTypeName(t string) string {
