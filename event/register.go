@@ -158,7 +158,7 @@ func (s *Service) register(ctx context.Context, eventID string, in Registrant, o
 				return errEventNotFound
 			}
 			if ok, why := openState(e, s.now()); !ok {
-				return fault.New(fault.Gone, "inscription impossible : %s", why)
+				return closedFault(why, false)
 			}
 		}
 		dup, err := tx.NewSelect().Model((*model.Registration)(nil)).
@@ -516,7 +516,7 @@ func (s *Service) ChangeMine(ctx context.Context, token string, workshops []stri
 			return fault.New(fault.Conflict, "cette inscription est annulée")
 		}
 		if ok, why := openState(e, s.now()); !ok {
-			return fault.New(fault.Gone, "modification impossible : %s", why)
+			return closedFault(why, true)
 		}
 		if len(in.Workshops) > 0 {
 			n, err := tx.NewSelect().Model((*model.EventSession)(nil)).
