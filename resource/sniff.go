@@ -79,7 +79,7 @@ var executables = []struct {
 	{"\xce\xfa\xed\xfe", "macOS (Mach-O)"},
 	{"\xcf\xfa\xed\xfe", "macOS (Mach-O)"},
 	{"\xca\xfe\xba\xbe", "Java/macOS (class, Mach-O)"},
-	{"#!", "Unix (#!)"},
+	{"#!", "Unix (script #!)"},
 	{"\x00asm", "WebAssembly"},
 	{"dex\n", "Android (DEX)"},
 	{"\x4c\x00\x00\x00\x01\x14\x02\x00", "Windows (LNK)"},
