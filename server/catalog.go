@@ -96,7 +96,7 @@ func (s *Server) catalogPage(c *fiber.Ctx) error {
 		if !formError(c, err) {
 			return err
 		}
-		d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+		d.Error, d.Field = s.faultText(c, err), fault.FieldOf(err)
 		f = catalog.Filter{}
 		if pg, err = s.d.Catalog.List(ctx, p, f); err != nil {
 			return err
@@ -298,7 +298,7 @@ func (s *Server) declare(c *fiber.Ctx) error {
 	if derr != nil {
 		return derr
 	}
-	d.Action, d.Values, d.Error, d.Field = "/logiciels/"+v.Slug+"/declarer", vals, fault.MessageOf(err), fault.FieldOf(err)
+	d.Action, d.Values, d.Error, d.Field = "/logiciels/"+v.Slug+"/declarer", vals, s.faultText(c, err), fault.FieldOf(err)
 	c.Status(status)
 	return s.render(c, "usage_form", "catalog", d)
 }
@@ -362,7 +362,7 @@ func (s *Server) usageUpdate(c *fiber.Ctx) error {
 	if derr != nil {
 		return derr
 	}
-	d.Action, d.Editing, d.Values, d.Error, d.Field = "/declarations/"+u.ID+"/modifier", true, vals, fault.MessageOf(err), fault.FieldOf(err)
+	d.Action, d.Editing, d.Values, d.Error, d.Field = "/declarations/"+u.ID+"/modifier", true, vals, s.faultText(c, err), fault.FieldOf(err)
 	c.Status(status)
 	return s.render(c, "usage_form", "catalog", d)
 }
@@ -430,7 +430,7 @@ func (s *Server) usageModerate(c *fiber.Ctx) error {
 	}
 	c.Status(status)
 	return s.render(c, "usage_action", "catalog", usageActionData{Usage: usageViews([]catalog.UsageItem{*cur})[0], Action: "moderer",
-		Reason: reason, Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+		Reason: reason, Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 }
 
 // --- collective and organization views ---

@@ -256,7 +256,7 @@ func (s *Server) collectiveCreate(c *fiber.Ctx) error {
 		Summary: c.FormValue("summary"), Scope: model.Scope(c.FormValue("scope")), Region: c.FormValue("region")})
 	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "collective_new", "collectives", map[string]string{"Error": fault.MessageOf(err), "Field": fault.FieldOf(err),
+		return s.render(c, "collective_new", "collectives", map[string]string{"Error": s.faultText(c, err), "Field": fault.FieldOf(err),
 			"Slug": c.FormValue("slug"), "Name": c.FormValue("name"), "Summary": c.FormValue("summary"), "Region": c.FormValue("region")})
 	}
 	if err != nil {

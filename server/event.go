@@ -156,7 +156,7 @@ func (s *Server) eventRegister(c *fiber.Ctx) error {
 	in, vals := registrantOf(c)
 	r, err := s.d.Events.Register(c.UserContext(), principal(c), c.Params("id"), in)
 	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) || fault.Is(err, fault.Gone) {
-		return s.eventPageWith(c, eventPageData{Values: vals, Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+		return s.eventPageWith(c, eventPageData{Values: vals, Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
 		return err
@@ -342,7 +342,7 @@ func (s *Server) eventCreate(c *fiber.Ctx) error {
 	}
 	c.Status(fiber.StatusUnprocessableEntity)
 	return s.render(c, "event_form", "events", eventFormData{Action: "/c/" + l.Collective.Slug + "/evenements", Collective: *l.Collective,
-		Values: vals, Kinds: sessionKinds(), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+		Values: vals, Kinds: sessionKinds(), Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 }
 
 func (s *Server) editData(c *fiber.Ctx) (*eventFormData, error) {
@@ -376,7 +376,7 @@ func (s *Server) eventFormError(c *fiber.Ctx, err error, vals map[string]string)
 	if vals != nil {
 		d.Values = vals
 	}
-	d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+	d.Error, d.Field = s.faultText(c, err), fault.FieldOf(err)
 	c.Status(statusOf(fault.KindOf(err)))
 	return s.render(c, "event_form", "events", d)
 }
@@ -392,7 +392,7 @@ func (s *Server) sessionFormError(c *fiber.Ctx, err error, vals map[string]strin
 		return derr
 	}
 	d.SessionValues = vals
-	d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+	d.Error, d.Field = s.faultText(c, err), fault.FieldOf(err)
 	c.Status(statusOf(fault.KindOf(err)))
 	return s.render(c, "event_form", "events", d)
 }
@@ -537,7 +537,7 @@ func (s *Server) attendeeAdd(c *fiber.Ctx) error {
 	}
 	d := attendeesData{A: a, Categories: event.Categories(), CSVURL: "/evenements/" + a.Event.ID + "/inscrits.csv"}
 	if err != nil {
-		d.Values, d.Error, d.Field = vals, fault.MessageOf(err), fault.FieldOf(err)
+		d.Values, d.Error, d.Field = vals, s.faultText(c, err), fault.FieldOf(err)
 		c.Status(statusOf(fault.KindOf(err)))
 	} else {
 		d.Added = s.tr(c, "attendees.added", "Name", in.Name, "Status", s.tr(c, "regstatus."+string(r.Status)))

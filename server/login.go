@@ -111,7 +111,7 @@ func (s *Server) loginLocal(c *fiber.Ctx) error {
 	if err != nil {
 		if fault.Is(err, fault.Unauthorized) {
 			c.Status(fiber.StatusUnauthorized)
-			return s.render(c, "login", "login", loginData{Providers: s.providers(), Email: email, Error: fault.MessageOf(err), Field: "password", Next: safeNext(c.FormValue("next"))})
+			return s.render(c, "login", "login", loginData{Providers: s.providers(), Email: email, Error: s.faultText(c, err), Field: "password", Next: safeNext(c.FormValue("next"))})
 		}
 		return err
 	}

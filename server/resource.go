@@ -283,7 +283,7 @@ func (s *Server) resourceCreate(c *fiber.Ctx) error {
 	if derr != nil {
 		return derr
 	}
-	d.Values, d.Error, d.Field = vals, fault.MessageOf(err), fault.FieldOf(err)
+	d.Values, d.Error, d.Field = vals, s.faultText(c, err), fault.FieldOf(err)
 	return s.render(c, "resource_form", "collectives", d)
 }
 
@@ -347,7 +347,7 @@ func (s *Server) resourceUpdate(c *fiber.Ctx) error {
 		return gerr
 	}
 	d := s.editFormData(v)
-	d.Values, d.Error, d.Field = vals, fault.MessageOf(err), fault.FieldOf(err)
+	d.Values, d.Error, d.Field = vals, s.faultText(c, err), fault.FieldOf(err)
 	c.Status(status)
 	return s.render(c, "resource_form", "collectives", d)
 }
