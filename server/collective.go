@@ -208,7 +208,7 @@ func (s *Server) collectiveBan(c *fiber.Ctx) error {
 	if err := s.d.Collectives.Ban(ctx, principal(c), c.Params("slug"), a.ID, c.FormValue("message")); err != nil {
 		return err
 	}
-	s.flash(c, a.Name+" est exclu·e du collectif et de ses groupes.")
+	s.flash(c, "flash.member_banned", "Name", a.Name)
 	return c.Redirect("/c/"+c.Params("slug")+"/admin", fiber.StatusSeeOther)
 }
 
