@@ -9,8 +9,10 @@
 // the French format string is also the message's ID in the other
 // languages: New and Field keep it (Format) with its values (Args), and
 // Localize formats the translation of Format with the same values. A
-// literal &Error{Message: "…"} has no Format: its Message is its ID. The
-// translations are in frontend/locales/faults.en.toml, whose tests check
+// literal &Error{Message: "…"} has no Format: its Message is its ID. A
+// value that is itself an *Error stands for its message, translated in
+// turn (a record's error inside the error naming the file, say). The
+// translations are in frontend/locales/faults/en.toml, whose tests check
 // that every format written in the code has one.
 //
 // It imports only the standard library.
@@ -101,12 +103,36 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // New returns a fault of the kind with a safe message.
 func New(k Kind, format string, args ...any) *Error {
-	return &Error{Kind: k, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+	return &Error{Kind: k, Message: fmt.Sprintf(format, messages(args, nil)...), Format: format, Args: args}
 }
 
 // Field returns an Invalid fault naming the field.
 func Field(field, format string, args ...any) *Error {
-	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, messages(args, nil)...), Format: format, Args: args}
+}
+
+// messages returns args with each *Error replaced by its message, in
+// French (translate nil) or as Localize gives it.
+func messages(args []any, translate func(string) (string, bool)) []any {
+	var out []any // a copy, made at the first fault: args are the caller's
+	for i, a := range args {
+		f, ok := a.(*Error)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		if translate == nil {
+			out[i] = f.Message
+		} else {
+			out[i] = Localize(f, translate)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // Wrap returns an Internal fault for op around err, unless err already is a
@@ -176,7 +202,7 @@ func Localize(err error, translate func(id string) (string, bool)) string {
 		return f.Message
 	}
 	if s, ok := translate(f.Format); ok {
-		return fmt.Sprintf(s, f.Args...)
+		return fmt.Sprintf(s, messages(f.Args, translate)...)
 	}
 	return f.Message
 }

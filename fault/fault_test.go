@@ -11,6 +11,8 @@ func TestLocalize(t *testing.T) {
 		"le titre compte au plus %d caractères": "the title is at most %d characters long",
 		"collectif introuvable":                 "collective not found",
 		"une erreur interne est survenue":       "an internal error occurred",
+		"%s, enregistrement n° %d : %s":         "%s, record no. %d: %s",
+		"catégorie inconnue %q":                 "unknown category %q",
 	}
 	translate := func(id string) (string, bool) { s, ok := en[id]; return s, ok }
 	cases := []struct {
@@ -25,6 +27,8 @@ func TestLocalize(t *testing.T) {
 			"le titre compte au plus 80 caractères", "the title is at most 80 characters long"},
 		{"literal", &Error{Kind: NotFound, Message: "collectif introuvable"}, "collectif introuvable", "collective not found"},
 		{"no translation", New(Conflict, "déjà pris : %s", "alpes"), "déjà pris : alpes", "déjà pris : alpes"},
+		{"a fault among the values", Field("file", "%s, enregistrement n° %d : %s", "sill.json", 3, New(Invalid, "catégorie inconnue %q", "jeux")),
+			`sill.json, enregistrement n° 3 : catégorie inconnue "jeux"`, `sill.json, record no. 3: unknown category "jeux"`},
 		{"internal", Wrap("x", errors.New("disk full")), "une erreur interne est survenue", "an internal error occurred"},
 		{"not a fault", errors.New("boom"), "une erreur interne est survenue", "an internal error occurred"},
 	}
