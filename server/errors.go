@@ -90,7 +90,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	)
 	var fe *fiber.Error
 	if tm, ok := isTooMany(err); ok {
-		status, kind, message = fiber.StatusTooManyRequests, fault.Unavailable, tm.Error()
+		status, kind, message = fiber.StatusTooManyRequests, fault.Unavailable, s.tr(c, "error.too_many_text", tm.wait)
 	} else if errors.As(err, &fe) {
 		status = fe.Code
 		kind = kindOfStatus(fe.Code)
