@@ -114,7 +114,7 @@ func (s *Service) CreateLocal(ctx context.Context, p access.Principal, in NewLoc
 		return nil, fault.Wrap(op, fault.Field("name", "le nom est obligatoire (200 caractères au plus)"))
 	}
 	if err := password.Check(in.Password); err != nil {
-		return nil, fault.Wrap(op, fault.Field("password", "%s", err.Error()))
+		return nil, fault.Wrap(op, fault.Field("password", "le mot de passe compte de %d à %d caractères", password.MinLength, password.MaxLength))
 	}
 	hash, err := password.Hash(in.Password, s.password)
 	if err != nil {

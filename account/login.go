@@ -181,8 +181,9 @@ func (s *Service) createFromIdentity(ctx context.Context, tx bun.Tx, id External
 	}
 	if _, err := tx.NewInsert().Model(a).Exec(ctx); err != nil {
 		if store.IsUniqueViolation(err) {
-			return nil, nil, &fault.Error{Kind: fault.Conflict, Field: "email",
-				Message: "un compte utilise déjà l'adresse " + email + " : connectez-vous avec ce compte, puis liez ce fournisseur d'identité depuis la page de votre compte"}
+			f := fault.New(fault.Conflict, "un compte utilise déjà l'adresse %s : connectez-vous avec ce compte, puis liez ce fournisseur d'identité depuis la page de votre compte", email)
+			f.Field = "email"
+			return nil, nil, f
 		}
 		return nil, nil, err
 	}

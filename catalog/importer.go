@@ -147,8 +147,8 @@ func Slugify(name string) string {
 }
 
 // recordError names the record at fault in a file.
-func recordError(file string, n int, key, format string, args ...any) error {
-	return fault.Field("file", "%s, enregistrement n° %d (%s) : %s", file, n, key, fmt.Sprintf(format, args...))
+func recordError(file string, n int, key string, why *fault.Error) error {
+	return fault.Field("file", "%s, enregistrement n° %d (%s) : %s", file, n, key, why)
 }
 
 // offsetLine turns a byte offset of data into a line number.
@@ -230,16 +230,16 @@ func (s *Service) importSILL(ctx context.Context, f NamedFile) (*ImportReport, e
 		var e sillEntry
 		d := json.NewDecoder(bytes.NewReader(r))
 		if err := d.Decode(&e); err != nil {
-			return nil, recordError(f.Name, i+1, "?", "%v", err)
+			return nil, fault.Field("file", "%s, enregistrement n° %d : %v", f.Name, i+1, err)
 		}
 		e.ID, e.Name = strings.TrimSpace(e.ID), strings.TrimSpace(e.Name)
 		switch {
 		case !digitsRE.MatchString(e.ID):
-			return nil, recordError(f.Name, i+1, "id "+e.ID, "l'identifiant SILL « id » doit être un nombre")
+			return nil, recordError(f.Name, i+1, "id "+e.ID, fault.New(fault.Invalid, "l'identifiant SILL « id » doit être un nombre"))
 		case e.Name == "" || len([]rune(e.Name)) > 120:
-			return nil, recordError(f.Name, i+1, "id "+e.ID, "le nom « i » est obligatoire (120 caractères au plus)")
+			return nil, recordError(f.Name, i+1, "id "+e.ID, fault.New(fault.Invalid, "le nom « i » est obligatoire (120 caractères au plus)"))
 		case seen[e.ID] > 0:
-			return nil, recordError(f.Name, i+1, "id "+e.ID, "identifiant déjà vu à l'enregistrement n° %d", seen[e.ID])
+			return nil, recordError(f.Name, i+1, "id "+e.ID, fault.New(fault.Invalid, "identifiant déjà vu à l'enregistrement n° %d", seen[e.ID]))
 		}
 		seen[e.ID] = i + 1
 		summary := str(e.FrDesc)
@@ -334,26 +334,26 @@ func (s *Service) importOurs(ctx context.Context, f NamedFile) (*ImportReport, e
 		key := "slug " + e.Slug
 		switch {
 		case !slugRE.MatchString(e.Slug) || len(e.Slug) > 80:
-			return nil, recordError(f.Name, i+1, key, "« slug » doit être fait de minuscules, de chiffres et de tirets")
+			return nil, recordError(f.Name, i+1, key, fault.New(fault.Invalid, "« slug » doit être fait de minuscules, de chiffres et de tirets"))
 		case slugs[e.Slug]:
-			return nil, recordError(f.Name, i+1, key, "« slug » déjà utilisé par un autre logiciel du fichier")
+			return nil, recordError(f.Name, i+1, key, fault.New(fault.Invalid, "« slug » déjà utilisé par un autre logiciel du fichier"))
 		case e.SILLID != "" && !digitsRE.MatchString(e.SILLID):
-			return nil, recordError(f.Name, i+1, key, "« sill_id » doit être un nombre")
+			return nil, recordError(f.Name, i+1, key, fault.New(fault.Invalid, "« sill_id » doit être un nombre"))
 		case e.SILLID == "" && (strings.TrimSpace(e.Name) == "" || len([]rune(e.Name)) > 120):
-			return nil, recordError(f.Name, i+1, key, "« name » est obligatoire hors du SILL (120 caractères au plus)")
+			return nil, recordError(f.Name, i+1, key, fault.New(fault.Invalid, "« name » est obligatoire hors du SILL (120 caractères au plus)"))
 		case e.Wikidata != "" && !wikidataRE.MatchString(e.Wikidata):
-			return nil, recordError(f.Name, i+1, key, "« wikidata » doit être un identifiant comme Q10135")
+			return nil, recordError(f.Name, i+1, key, fault.New(fault.Invalid, "« wikidata » doit être un identifiant comme Q10135"))
 		case e.Website != "" && httpURL(e.Website) == "", e.Repository != "" && httpURL(e.Repository) == "", e.Logo != "" && httpURL(e.Logo) == "":
-			return nil, recordError(f.Name, i+1, key, "les adresses doivent commencer par https://")
+			return nil, recordError(f.Name, i+1, key, fault.New(fault.Invalid, "les adresses doivent commencer par https://"))
 		}
 		for _, c := range e.Categories {
 			if !validCategory(c) {
-				return nil, recordError(f.Name, i+1, key, "catégorie inconnue %q", c)
+				return nil, recordError(f.Name, i+1, key, fault.New(fault.Invalid, "catégorie inconnue %q", c))
 			}
 		}
 		for _, r := range e.Replaces {
 			if r = strings.TrimSpace(r); r == "" || len([]rune(r)) > 80 {
-				return nil, recordError(f.Name, i+1, key, "un produit remplacé a un nom vide ou trop long")
+				return nil, recordError(f.Name, i+1, key, fault.New(fault.Invalid, "un produit remplacé a un nom vide ou trop long"))
 			}
 		}
 		slugs[e.Slug] = true
@@ -361,26 +361,26 @@ func (s *Service) importOurs(ctx context.Context, f NamedFile) (*ImportReport, e
 	for i, pr := range in.Providers {
 		switch {
 		case strings.TrimSpace(pr.Name) == "" || len([]rune(pr.Name)) > 200:
-			return nil, recordError(f.Name, i+1, "fournisseur "+pr.Name, "« name » est obligatoire")
+			return nil, recordError(f.Name, i+1, "providers "+pr.Name, fault.New(fault.Invalid, "« name » est obligatoire"))
 		case !slices.Contains([]string{"company", "association", "intercommunal", "public"}, pr.Kind):
-			return nil, recordError(f.Name, i+1, "fournisseur "+pr.Name, "« kind » doit valoir company, association, intercommunal ou public")
+			return nil, recordError(f.Name, i+1, "providers "+pr.Name, fault.New(fault.Invalid, "« kind » doit valoir company, association, intercommunal ou public"))
 		}
 		for _, sl := range pr.Software {
 			if !slugs[sl] {
-				return nil, recordError(f.Name, i+1, "fournisseur "+pr.Name, "logiciel %q absent du fichier", sl)
+				return nil, recordError(f.Name, i+1, "providers "+pr.Name, fault.New(fault.Invalid, "logiciel %q absent du fichier", sl))
 			}
 		}
 	}
 	for i, it := range in.Instances {
 		switch {
 		case !slugs[it.Software]:
-			return nil, recordError(f.Name, i+1, "instance "+it.Operator, "logiciel %q absent du fichier", it.Software)
+			return nil, recordError(f.Name, i+1, "instances "+it.Operator, fault.New(fault.Invalid, "logiciel %q absent du fichier", it.Software))
 		case strings.TrimSpace(it.Operator) == "" || len([]rune(it.Operator)) > 200:
-			return nil, recordError(f.Name, i+1, "instance", "« operator » est obligatoire")
+			return nil, recordError(f.Name, i+1, "instances", fault.New(fault.Invalid, "« operator » est obligatoire"))
 		case it.URL != "" && httpURL(it.URL) == "":
-			return nil, recordError(f.Name, i+1, "instance "+it.Operator, "l'adresse doit commencer par https://")
+			return nil, recordError(f.Name, i+1, "instances "+it.Operator, fault.New(fault.Invalid, "l'adresse doit commencer par https://"))
 		case it.SIREN != "" && (len(it.SIREN) != 9 || !digitsRE.MatchString(it.SIREN)):
-			return nil, recordError(f.Name, i+1, "instance "+it.Operator, "un SIREN compte 9 chiffres")
+			return nil, recordError(f.Name, i+1, "instances "+it.Operator, fault.New(fault.Invalid, "un SIREN compte 9 chiffres"))
 		}
 	}
 	rep := &ImportReport{Format: "collectif-catalog"}

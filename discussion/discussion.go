@@ -93,12 +93,15 @@ var (
 	errReplyNotFound = fault.New(fault.NotFound, "message introuvable")
 )
 
-// deny refuses an action: a visitor is asked to log in, a member is told no.
-func deny(p access.Principal, op, msg string) error {
+// deny refuses an action: a visitor is asked to log in (anonymous), a
+// member is told no (member).
+func deny(p access.Principal, op string, anonymous, member *fault.Error) error {
+	f := member
 	if p.IsAnonymous() {
-		return &fault.Error{Kind: fault.Unauthorized, Op: op, Message: "connectez-vous pour " + msg}
+		f = anonymous
 	}
-	return &fault.Error{Kind: fault.Forbidden, Op: op, Message: "vous ne pouvez pas " + msg}
+	f.Op = op
+	return f
 }
 
 // person refuses actions that must be signed by an account: the operator

@@ -143,7 +143,7 @@ func (s *Service) Join(ctx context.Context, p access.Principal, collectiveSlug, 
 			case pl.Group.JoinPolicy == model.JoinInvitation:
 				return fault.New(fault.Forbidden, "ce groupe n'accueille que sur invitation d'un de ses animateurs")
 			}
-			return deny(p, op, "rejoindre ce groupe")
+			return deny(p, op, fault.New(fault.Unauthorized, "connectez-vous pour rejoindre ce groupe"), fault.New(fault.Forbidden, "vous ne pouvez pas rejoindre ce groupe"))
 		}
 		status = model.StatusActive
 		if pl.Group.JoinPolicy == model.JoinApproval && !st.Invited && !access.Can(p, access.DecideGroupJoin, st) {
@@ -264,7 +264,7 @@ func (s *Service) Decide(ctx context.Context, p access.Principal, collectiveSlug
 			return err
 		}
 		if !access.Can(p, access.DecideGroupJoin, st) {
-			return deny(p, op, "décider des demandes d'adhésion à ce groupe")
+			return deny(p, op, fault.New(fault.Unauthorized, "connectez-vous pour décider des demandes d'adhésion à ce groupe"), fault.New(fault.Forbidden, "vous ne pouvez pas décider des demandes d'adhésion à ce groupe"))
 		}
 		gm, err := groupMembership(ctx, tx, pl.Group.ID, accountID)
 		if err != nil {
@@ -322,7 +322,7 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, collectiveSlug
 			return err
 		}
 		if !access.Can(p, access.DecideGroupJoin, st) {
-			return deny(p, op, "inviter dans ce groupe")
+			return deny(p, op, fault.New(fault.Unauthorized, "connectez-vous pour inviter dans ce groupe"), fault.New(fault.Forbidden, "vous ne pouvez pas inviter dans ce groupe"))
 		}
 		// Whether an address has an account is not told: every miss gets
 		// the same answer.

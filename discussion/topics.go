@@ -129,7 +129,7 @@ func (s *Service) CreateTopic(ctx context.Context, p access.Principal, collectiv
 			return err
 		}
 		if !access.Can(p, access.PostInGroup, st) {
-			return deny(p, op, "publier dans ce groupe : rejoignez-le d'abord")
+			return deny(p, op, fault.New(fault.Unauthorized, "connectez-vous pour publier dans ce groupe : rejoignez-le d'abord"), fault.New(fault.Forbidden, "vous ne pouvez pas publier dans ce groupe : rejoignez-le d'abord"))
 		}
 		t.GroupID = pl.Group.ID
 		if _, err := tx.NewInsert().Model(t).Exec(ctx); err != nil {
@@ -430,7 +430,7 @@ func (s *Service) Reply(ctx context.Context, p access.Principal, topicID string,
 			return err
 		}
 		if !access.Can(p, access.PostInGroup, st) {
-			return deny(p, op, "répondre dans ce groupe : rejoignez-le d'abord")
+			return deny(p, op, fault.New(fault.Unauthorized, "connectez-vous pour répondre dans ce groupe : rejoignez-le d'abord"), fault.New(fault.Forbidden, "vous ne pouvez pas répondre dans ce groupe : rejoignez-le d'abord"))
 		}
 		if !t.DeletedAt.IsZero() {
 			return fault.New(fault.Gone, "ce sujet a été supprimé : on ne peut plus y répondre")
@@ -618,7 +618,7 @@ func editable(p access.Principal, op string, st access.Subject, author string, d
 		return fault.New(fault.Gone, "ce message a été supprimé")
 	}
 	if edit, _ := rights(p, st, author, false); !edit {
-		return deny(p, op, "modifier ce message")
+		return deny(p, op, fault.New(fault.Unauthorized, "connectez-vous pour modifier ce message"), fault.New(fault.Forbidden, "vous ne pouvez pas modifier ce message"))
 	}
 	return nil
 }
@@ -650,7 +650,7 @@ func (s *Service) DeleteTopic(ctx context.Context, p access.Principal, id string
 		}
 		if t.DeletedAt.IsZero() {
 			if _, del := rights(p, st, t.AuthorID, false); !del {
-				return deny(p, op, "supprimer ce message")
+				return deny(p, op, fault.New(fault.Unauthorized, "connectez-vous pour supprimer ce message"), fault.New(fault.Forbidden, "vous ne pouvez pas supprimer ce message"))
 			}
 			t.Title, t.Body, t.BodyHTML, t.DeletedAt, t.DeletedBy = "", "", "", s.stamp(), p.AccountID
 			if _, err := tx.NewUpdate().Model(t).Column("title", "body", "body_html", "deleted_at", "deleted_by").WherePK().Exec(ctx); err != nil {
@@ -692,7 +692,7 @@ func (s *Service) DeleteReply(ctx context.Context, p access.Principal, id string
 		}
 		if r.DeletedAt.IsZero() {
 			if _, del := rights(p, st, r.AuthorID, false); !del {
-				return deny(p, op, "supprimer ce message")
+				return deny(p, op, fault.New(fault.Unauthorized, "connectez-vous pour supprimer ce message"), fault.New(fault.Forbidden, "vous ne pouvez pas supprimer ce message"))
 			}
 			r.Body, r.BodyHTML, r.DeletedAt, r.DeletedBy = "", "", s.stamp(), p.AccountID
 			if _, err := tx.NewUpdate().Model(r).Column("body", "body_html", "deleted_at", "deleted_by").WherePK().Exec(ctx); err != nil {

@@ -27,6 +27,7 @@
 // (access.ManageEvents). The iCalendar feeds (RFC 5545) are written here,
 // by hand, with a VTIMEZONE for Europe/Paris.
 //
-// It imports access/, collective/, fault/, indexer/, jobs/, mail/,
-// markdown/, model/, outbox/, search/, store/ and territory/.
+// It imports access/, account/ (for its check of e-mail addresses),
+// collective/, fault/, indexer/, jobs/, mail/, markdown/, model/, outbox/,
+// search/, store/ and territory/.
 package event

@@ -188,6 +188,44 @@ var closedSentences = map[Closed]string{
 
 func (c Closed) String() string { return closedSentences[c] }
 
+// closedFault refuses a registration (or, change, a change to one) because
+// registration is closed for why. Each sentence is written whole, so that
+// it translates whole.
+func closedFault(why Closed, change bool) error {
+	if change {
+		switch why {
+		case ClosedDraft:
+			return fault.New(fault.Gone, "modification impossible : l'événement n'est pas encore publié")
+		case ClosedCancelled:
+			return fault.New(fault.Gone, "modification impossible : l'événement est annulé")
+		case ClosedNotYet:
+			return fault.New(fault.Gone, "modification impossible : les inscriptions ne sont pas encore ouvertes")
+		case ClosedOver:
+			return fault.New(fault.Gone, "modification impossible : les inscriptions sont closes")
+		case ClosedStarted:
+			return fault.New(fault.Gone, "modification impossible : l'événement a commencé")
+		case ClosedFull:
+			return fault.New(fault.Gone, "modification impossible : l'événement est complet")
+		}
+		return fault.New(fault.Gone, "modification impossible : les inscriptions sont closes")
+	}
+	switch why {
+	case ClosedDraft:
+		return fault.New(fault.Gone, "inscription impossible : l'événement n'est pas encore publié")
+	case ClosedCancelled:
+		return fault.New(fault.Gone, "inscription impossible : l'événement est annulé")
+	case ClosedNotYet:
+		return fault.New(fault.Gone, "inscription impossible : les inscriptions ne sont pas encore ouvertes")
+	case ClosedOver:
+		return fault.New(fault.Gone, "inscription impossible : les inscriptions sont closes")
+	case ClosedStarted:
+		return fault.New(fault.Gone, "inscription impossible : l'événement a commencé")
+	case ClosedFull:
+		return fault.New(fault.Gone, "inscription impossible : l'événement est complet")
+	}
+	return fault.New(fault.Gone, "inscription impossible : les inscriptions sont closes")
+}
+
 // openState says whether registration is open at now, and if not why.
 func openState(e *model.Event, now time.Time) (bool, Closed) {
 	switch {

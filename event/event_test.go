@@ -333,6 +333,7 @@ func TestRegistrationRules(t *testing.T) {
 		for name, mod := range map[string]func(*event.Registrant){
 			"no consent":     func(r *event.Registrant) { r.Consent = false },
 			"bad e-mail":     func(r *event.Registrant) { r.Email = "pas une adresse" },
+			"dotless domain": func(r *event.Registrant) { r.Email = "dominique.clavier@mairie" },
 			"no name":        func(r *event.Registrant) { r.Name = "   " },
 			"bad category":   func(r *event.Registrant) { r.Category = "alien" },
 			"other workshop": func(r *event.Registrant) { r.Workshops = []string{model.NewID()} },
@@ -364,6 +365,32 @@ func TestRegistrationRules(t *testing.T) {
 			t.Errorf("visitor creates: %v", err)
 		}
 	})
+}
+
+// An attendee's address is checked as an account's is: the domain part
+// needs a dot, a dot in the local part is not enough.
+func TestNormalizeEmail(t *testing.T) {
+	for _, c := range []struct {
+		name, in, want string
+		ok             bool
+	}{
+		{"plain", "dominique.clavier@mairie-exemple.fr", "dominique.clavier@mairie-exemple.fr", true},
+		{"trimmed and lower-cased", "  Dominique.Clavier@Mairie.example ", "dominique.clavier@mairie.example", true},
+		{"dot only in the local part", "dominique.clavier@mairie", "", false},
+		{"no at sign", "dominique.clavier.mairie.fr", "", false},
+		{"display name", "Dominique <dominique@mairie.fr>", "", false},
+		{"too long", strings.Repeat("a", 250) + "@x.fr", "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := event.NormalizeEmail(c.in)
+			if c.ok && (err != nil || got != c.want) {
+				t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", c.in, got, err, c.want)
+			}
+			if !c.ok && (!fault.Is(err, fault.Invalid) || fault.FieldOf(err) != "email") {
+				t.Errorf("NormalizeEmail(%q) = %q, %v; want an invalid e-mail field", c.in, got, err)
+			}
+		})
+	}
 }
 
 func TestPrivateLinkCannotBeGuessedNorReused(t *testing.T) {

@@ -209,8 +209,15 @@ func (s *Service) checkIn(ctx context.Context, p access.Principal, op, eventID s
 		if err := where(tx.NewSelect().Model(r).Where("event_id = ?", e.ID)).Scan(ctx); err != nil {
 			return notFound(err, fault.New(fault.NotFound, "inscription introuvable pour cet événement"))
 		}
-		if r.Status != model.RegConfirmed {
-			return fault.New(fault.Conflict, "cette inscription est %s", StatusLabel(r.Status))
+		switch r.Status {
+		case model.RegConfirmed:
+			// The one status that checks in.
+		case model.RegWaitlisted:
+			return fault.New(fault.Conflict, "cette inscription est en liste d'attente")
+		case model.RegCancelled:
+			return fault.New(fault.Conflict, "cette inscription est annulée")
+		default:
+			return fault.New(fault.Conflict, "cette inscription n'est pas confirmée")
 		}
 		var at any // nil: NULL, not arrived
 		if undo {

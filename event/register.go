@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"collectif/access"
+	"collectif/account"
 	"collectif/fault"
 	"collectif/model"
 	"collectif/store"
@@ -80,14 +80,14 @@ type Receipt struct {
 	Workshops map[string]model.RegistrationStatus // session ID → status
 }
 
-// NormalizeEmail checks an address and returns it lower-cased.
+// NormalizeEmail checks an address as accounts do (a dot in the domain)
+// and returns it lower-cased.
 func NormalizeEmail(v string) (string, error) {
 	v = strings.TrimSpace(v)
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || len(v) > 254 || !strings.Contains(v, ".") {
+	if len(v) > 254 {
 		return "", fault.Field("email", "adresse e-mail invalide")
 	}
-	return strings.ToLower(v), nil
+	return account.NormalizeEmail(v)
 }
 
 func checkRegistrant(in *Registrant) error {
@@ -158,7 +158,7 @@ func (s *Service) register(ctx context.Context, eventID string, in Registrant, o
 				return errEventNotFound
 			}
 			if ok, why := openState(e, s.now()); !ok {
-				return fault.New(fault.Gone, "inscription impossible : %s", why)
+				return closedFault(why, false)
 			}
 		}
 		dup, err := tx.NewSelect().Model((*model.Registration)(nil)).
@@ -516,7 +516,7 @@ func (s *Service) ChangeMine(ctx context.Context, token string, workshops []stri
 			return fault.New(fault.Conflict, "cette inscription est annulée")
 		}
 		if ok, why := openState(e, s.now()); !ok {
-			return fault.New(fault.Gone, "modification impossible : %s", why)
+			return closedFault(why, true)
 		}
 		if len(in.Workshops) > 0 {
 			n, err := tx.NewSelect().Model((*model.EventSession)(nil)).

@@ -5,6 +5,16 @@
 // made the request, the field at fault when there is one, and the wrapped
 // cause, which is never shown. HTTP status codes live in server/, not here.
 //
+// Messages are written in French, where the rule is. As GNU gettext does,
+// the French format string is also the message's ID in the other
+// languages: New and Field keep it (Format) with its values (Args), and
+// Localize formats the translation of Format with the same values. A
+// literal &Error{Message: "…"} has no Format: its Message is its ID. A
+// value that is itself an *Error stands for its message, translated in
+// turn (a record's error inside the error naming the file, say). The
+// translations are in frontend/locales/faults/en.toml, whose tests check
+// that every format written in the code has one.
+//
 // It imports only the standard library.
 package fault
 
@@ -62,8 +72,14 @@ type Error struct {
 	Kind    Kind
 	Op      string // the operation, for logs: "collective.Create"
 	Field   string // the input field at fault, if any
-	Message string // safe to show
+	Message string // safe to show, in French
 	Err     error  // the cause, never shown
+
+	// Format and Args are what Message was made of (New, Field); Format is
+	// the ID of the message's translations. Empty in a literal fault, whose
+	// Message is its own ID.
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -87,12 +103,36 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // New returns a fault of the kind with a safe message.
 func New(k Kind, format string, args ...any) *Error {
-	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: k, Message: fmt.Sprintf(format, messages(args, nil)...), Format: format, Args: args}
 }
 
 // Field returns an Invalid fault naming the field.
 func Field(field, format string, args ...any) *Error {
-	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, messages(args, nil)...), Format: format, Args: args}
+}
+
+// messages returns args with each *Error replaced by its message, in
+// French (translate nil) or as Localize gives it.
+func messages(args []any, translate func(string) (string, bool)) []any {
+	var out []any // a copy, made at the first fault: args are the caller's
+	for i, a := range args {
+		f, ok := a.(*Error)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		if translate == nil {
+			out[i] = f.Message
+		} else {
+			out[i] = Localize(f, translate)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // Wrap returns an Internal fault for op around err, unless err already is a
@@ -128,6 +168,10 @@ func Is(err error, k Kind) bool {
 	return errors.As(err, &f) && f.Kind == k
 }
 
+// internalMessage is what MessageOf says of an error whose cause must not
+// leak; it is an ID of the translations too.
+const internalMessage = "une erreur interne est survenue"
+
 // MessageOf returns the safe message of err: the fault's message, or a
 // generic text for internal errors whose cause must not leak.
 func MessageOf(err error) string {
@@ -135,7 +179,32 @@ func MessageOf(err error) string {
 	if errors.As(err, &f) && f.Kind != Internal && f.Message != "" {
 		return f.Message
 	}
-	return "une erreur interne est survenue"
+	return internalMessage
+}
+
+// Localize returns MessageOf(err) in another language. translate gives the
+// translation of a message ID (a French format string), or false when it
+// has none; the translation is formatted with the fault's Args, so it must
+// hold the same verbs in the same order. Without a translation, the French
+// message is returned.
+func Localize(err error, translate func(id string) (string, bool)) string {
+	var f *Error
+	if !errors.As(err, &f) || f.Kind == Internal || f.Message == "" {
+		if s, ok := translate(internalMessage); ok {
+			return s
+		}
+		return internalMessage
+	}
+	if f.Format == "" {
+		if s, ok := translate(f.Message); ok {
+			return s
+		}
+		return f.Message
+	}
+	if s, ok := translate(f.Format); ok {
+		return fmt.Sprintf(s, messages(f.Args, translate)...)
+	}
+	return f.Message
 }
 
 // FieldOf returns the field at fault, or "".

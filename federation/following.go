@@ -77,7 +77,9 @@ func (s *Service) Resolve(ctx context.Context, target string) (string, error) {
 	u := scheme + "://" + host + WebFingerPath + "?resource=" + url.QueryEscape("acct:"+user+"@"+host)
 	b, err := s.d.Get.Get(ctx, s.InstanceActor(), u)
 	if err != nil {
-		return "", &fault.Error{Kind: fault.Invalid, Field: "target", Message: "adresse introuvable : " + target, Err: err}
+		f := fault.Field("target", "adresse introuvable : %s", target)
+		f.Err = err
+		return "", f
 	}
 	var jrd struct {
 		Links []struct {
@@ -87,14 +89,14 @@ func (s *Service) Resolve(ctx context.Context, target string) (string, error) {
 		} `json:"links"`
 	}
 	if err := json.Unmarshal(b, &jrd); err != nil {
-		return "", &fault.Error{Kind: fault.Invalid, Field: "target", Message: "réponse WebFinger illisible pour " + target}
+		return "", fault.Field("target", "réponse WebFinger illisible pour %s", target)
 	}
 	for _, l := range jrd.Links {
 		if l.Rel == "self" && (l.Type == ap.ActivityJSON || strings.HasPrefix(l.Type, "application/ld+json")) && ap.ValidIRI(l.Href) {
 			return l.Href, nil
 		}
 	}
-	return "", &fault.Error{Kind: fault.Invalid, Field: "target", Message: "aucun acteur ActivityPub pour " + target}
+	return "", fault.Field("target", "aucun acteur ActivityPub pour %s", target)
 }
 
 // FollowRemote makes a local collective follow a remote actor (instance
@@ -124,7 +126,9 @@ func (s *Service) FollowRemote(ctx context.Context, p access.Principal, collecti
 	}
 	ra, err := s.remote(ctx, iri)
 	if err != nil {
-		return nil, &fault.Error{Kind: fault.Invalid, Op: op, Field: "target", Message: "acteur injoignable : " + iri, Err: err}
+		f := fault.Field("target", "acteur injoignable : %s", iri)
+		f.Op, f.Err = op, err
+		return nil, f
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	f := &Following{ID: model.NewID(), LocalActor: local.IRI, RemoteActor: ra.IRI, State: "pending", CreatedAt: now, UpdatedAt: now}

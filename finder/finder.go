@@ -51,7 +51,9 @@ func (s *Service) Search(ctx context.Context, p access.Principal, q search.Query
 	case errors.Is(err, search.ErrUnavailable):
 		return nil, &fault.Error{Kind: fault.Unavailable, Op: op, Message: "la recherche est momentanément indisponible ; le reste du hub fonctionne et l'index se mettra à jour dès son retour", Err: err}
 	case errors.Is(err, search.ErrInvalidQuery):
-		return nil, &fault.Error{Kind: fault.Invalid, Op: op, Message: "recherche invalide : " + err.Error(), Err: err}
+		f := fault.New(fault.Invalid, "recherche invalide : %s", err.Error())
+		f.Op, f.Err = op, err
+		return nil, f
 	case err != nil:
 		return nil, fault.Wrap(op, err)
 	}

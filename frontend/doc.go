@@ -52,13 +52,18 @@
 // listed in i18n_test.go) and that every t names an existing message;
 // the server's tests render the pages in English and look for French.
 //
-// The messages of the domain packages' faults (fault.Error.Message, such
-// as "le titre est obligatoire") stay French sentences in both languages:
-// they are written where the rule is, in a dozen packages, with their
-// values; the API returns them to French administrations; translating
-// them needs a message ID carried by fault.Error, a change to every
-// domain package, left for later. English pages show them marked
-// lang="fr" on the error page. The server's own messages are translated.
+// # Domain errors
+//
+// The messages of the domain packages' faults (fault.Error, such as "le
+// titre est obligatoire") are written in French where the rule is. As
+// with GNU gettext, the French text is their ID: locales/faults/en.toml
+// maps each French format string to its English one, with the same verbs
+// in the same order, and FaultMessage looks it up for fault.Localize,
+// which the server calls for every fault it shows (pages, flash messages,
+// the JSON API). A message without a translation is shown in French. The
+// tests read every Go file of the module and fail on a fault's message
+// that has no English, on a translation whose verbs differ, on a message
+// that is not a literal string, and on a translation no code uses.
 //
 // Templates written before this, with French text and the helper plural,
 // still render (in French, in both languages) until they move to t.

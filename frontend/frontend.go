@@ -34,6 +34,8 @@ type Frontend struct {
 	translators map[string]translator
 	assets      map[string]*Asset // by hashed name
 	hashed      map[string]string // plain name → hashed name
+
+	faults map[string]map[string]string // fault messages by language, then by French format
 }
 
 // New parses the templates and hashes the assets.
@@ -49,6 +51,9 @@ func New() (*Frontend, error) {
 		return nil, fmt.Errorf("frontend: messages: %w", err)
 	}
 	f := &Frontend{pages: map[string]map[string]*template.Template{}, translators: map[string]translator{}, assets: map[string]*Asset{}, hashed: map[string]string{}}
+	if f.faults, err = loadFaults(); err != nil {
+		return nil, fmt.Errorf("frontend: fault messages: %w", err)
+	}
 	err = fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

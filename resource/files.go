@@ -69,7 +69,9 @@ func (c ctxReader) Read(b []byte) (int, error) {
 }
 
 func (s *Service) tooLarge(name string) error {
-	return &fault.Error{Kind: fault.TooLarge, Field: "file", Message: fmt.Sprintf("%s dépasse la taille maximale de %d Mo par fichier", name, s.maxSize>>20)}
+	f := fault.New(fault.TooLarge, "%s dépasse la taille maximale de %d Mo par fichier", name, s.maxSize>>20)
+	f.Field = "file"
+	return f
 }
 
 // stageAll stages every upload; on error the caller still discards what
@@ -181,7 +183,9 @@ func isWriteErr(err error) bool {
 }
 
 func interrupted(name string, err error) error {
-	return &fault.Error{Kind: fault.Invalid, Field: "file", Message: fmt.Sprintf("l'envoi de %s a été interrompu : recommencez", name), Err: err}
+	f := fault.Field("file", "l'envoi de %s a été interrompu : recommencez", name)
+	f.Err = err
+	return f
 }
 
 // extract returns the plain text of a text attachment, for search: up to

@@ -514,18 +514,19 @@ func (s *Service) NewForm(ctx context.Context, p access.Principal, collectiveRef
 		return nil, fault.Wrap(op, err)
 	}
 	if !f.InCollective && len(f.Groups) == 0 {
-		return nil, denied(op, p, "seuls les membres et les partenaires du collectif peuvent y partager des ressources")
+		return nil, denied(op, p, fault.New(fault.Forbidden, "seuls les membres et les partenaires du collectif peuvent y partager des ressources"))
 	}
 	return f, nil
 }
 
 // denied is Unauthorized for a visitor (who should log in first) and
-// Forbidden for a logged-in principal.
-func denied(op string, p access.Principal, msg string) error {
-	if p.IsAnonymous() {
+// forbidden, the Forbidden fault, for a logged-in principal.
+func denied(op string, p access.Principal, forbidden *fault.Error) error {
+	if p.IsAnonymous() || forbidden == nil {
 		return &fault.Error{Kind: fault.Unauthorized, Op: op, Message: "connectez-vous d'abord"}
 	}
-	return &fault.Error{Kind: fault.Forbidden, Op: op, Message: msg}
+	forbidden.Op = op
+	return forbidden
 }
 
 // NewResource is what it takes to share a resource.
@@ -540,7 +541,7 @@ type NewResource struct {
 func (s *Service) Create(ctx context.Context, p access.Principal, in NewResource, uploads ...Upload) (*View, error) {
 	const op = "resource.Create"
 	if p.IsAnonymous() {
-		return nil, denied(op, p, "")
+		return nil, denied(op, p, nil)
 	}
 	c, err := findCollective(ctx, s.db.R, strings.TrimSpace(in.Collective))
 	if errors.Is(err, store.ErrNotFound) {
@@ -572,11 +573,11 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in NewResource
 		return nil, fault.Wrap(op, fault.Field("group", "groupe de travail inconnu dans ce collectif : %q", in.Group))
 	}
 	if !access.Can(p, access.PostResource, st) {
-		msg := "seuls les membres et les partenaires du collectif peuvent y partager des ressources"
+		f := fault.New(fault.Forbidden, "seuls les membres et les partenaires du collectif peuvent y partager des ressources")
 		if groupID != "" {
-			msg = "seuls les membres du groupe de travail peuvent y partager des ressources"
+			f = fault.New(fault.Forbidden, "seuls les membres du groupe de travail peuvent y partager des ressources")
 		}
-		return nil, denied(op, p, msg)
+		return nil, denied(op, p, f)
 	}
 	f, err := clean(in.Fields)
 	if err != nil {
@@ -647,7 +648,7 @@ type Patch struct {
 // (EditContent or delete); a resource p may not see is not found.
 func (s *Service) loadForChange(ctx context.Context, tx bun.IDB, op string, p access.Principal, id string, del bool) (*model.Resource, error) {
 	if p.IsAnonymous() {
-		return nil, denied(op, p, "")
+		return nil, denied(op, p, nil)
 	}
 	if !model.ValidID(id) {
 		return nil, notFound(op)
@@ -677,7 +678,7 @@ func (s *Service) loadForChange(ctx context.Context, tx bun.IDB, op string, p ac
 		ok = ok || access.Can(p, access.ModerateContent, st)
 	}
 	if !ok {
-		return nil, denied(op, p, "seuls l'auteur et les modérateurs peuvent modifier cette ressource")
+		return nil, denied(op, p, fault.New(fault.Forbidden, "seuls l'auteur et les modérateurs peuvent modifier cette ressource"))
 	}
 	return r, nil
 }

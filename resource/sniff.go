@@ -70,28 +70,35 @@ func AcceptedTypes() []string {
 // the file really is.
 var executables = []struct {
 	magic string
-	what  string
+	what  string // the platform and the format's name, the same in every language
 }{
-	{"\x7fELF", "un programme Linux (ELF)"},
-	{"MZ", "un programme Windows (MZ/PE)"},
-	{"\xfe\xed\xfa\xce", "un programme macOS (Mach-O)"},
-	{"\xfe\xed\xfa\xcf", "un programme macOS (Mach-O)"},
-	{"\xce\xfa\xed\xfe", "un programme macOS (Mach-O)"},
-	{"\xcf\xfa\xed\xfe", "un programme macOS (Mach-O)"},
-	{"\xca\xfe\xba\xbe", "un programme Java ou macOS (classe Java, Mach-O universel)"},
-	{"#!", "un script exécutable (#!)"},
-	{"\x00asm", "un module WebAssembly"},
-	{"dex\n", "un programme Android (DEX)"},
-	{"\x4c\x00\x00\x00\x01\x14\x02\x00", "un raccourci Windows (LNK)"},
-	{"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "un ancien format Office ou un installateur Windows (OLE)"},
+	{"\x7fELF", "Linux (ELF)"},
+	{"MZ", "Windows (MZ/PE)"},
+	{"\xfe\xed\xfa\xce", "macOS (Mach-O)"},
+	{"\xfe\xed\xfa\xcf", "macOS (Mach-O)"},
+	{"\xce\xfa\xed\xfe", "macOS (Mach-O)"},
+	{"\xcf\xfa\xed\xfe", "macOS (Mach-O)"},
+	{"\xca\xfe\xba\xbe", "Java/macOS (class, Mach-O)"},
+	{"#!", "Unix (script #!)"},
+	{"\x00asm", "WebAssembly"},
+	{"dex\n", "Android (DEX)"},
+	{"\x4c\x00\x00\x00\x01\x14\x02\x00", "Windows (LNK)"},
+	{oleMagic, "OLE"},
 }
+
+// oleMagic starts old Office documents and Windows installers alike.
+const oleMagic = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 // checkExecutable refuses a file that starts like a program.
 func checkExecutable(head []byte, name string) error {
 	for _, x := range executables {
-		if bytes.HasPrefix(head, []byte(x.magic)) {
-			return fault.Field("file", "%s est %s : les exécutables sont refusés", name, x.what)
+		if !bytes.HasPrefix(head, []byte(x.magic)) {
+			continue
 		}
+		if x.magic == oleMagic {
+			return fault.Field("file", "%s est un ancien format Office ou un installateur Windows (OLE) : les exécutables sont refusés", name)
+		}
+		return fault.Field("file", "%s est un programme %s : les exécutables sont refusés", name, x.what)
 	}
 	return nil
 }

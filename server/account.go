@@ -91,7 +91,7 @@ func (s *Server) accountProfile(c *fiber.Ctx) error {
 		if derr != nil {
 			return derr
 		}
-		d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+		d.Error, d.Field = s.faultText(c, err), fault.FieldOf(err)
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.render(c, "account", "account", d)
 	}
@@ -107,7 +107,7 @@ func (s *Server) accountFormError(c *fiber.Ctx, err error) error {
 	if derr != nil {
 		return derr
 	}
-	d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+	d.Error, d.Field = s.faultText(c, err), fault.FieldOf(err)
 	c.Status(fiber.StatusUnprocessableEntity)
 	return s.render(c, "account", "account", d)
 }
@@ -210,7 +210,7 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 	d := tokensData{}
 	switch {
 	case fault.Is(err, fault.Invalid):
-		d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+		d.Error, d.Field = s.faultText(c, err), fault.FieldOf(err)
 		c.Status(fiber.StatusUnprocessableEntity)
 	case err != nil:
 		return err

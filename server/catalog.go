@@ -96,7 +96,7 @@ func (s *Server) catalogPage(c *fiber.Ctx) error {
 		if !formError(c, err) {
 			return err
 		}
-		d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+		d.Error, d.Field = s.faultText(c, err), fault.FieldOf(err)
 		f = catalog.Filter{}
 		if pg, err = s.d.Catalog.List(ctx, p, f); err != nil {
 			return err
@@ -208,21 +208,21 @@ func usageFormValuesOf(c *fiber.Ctx) usageFormValues {
 // not read is an error on its field.
 func (v usageFormValues) input(software string) (catalog.UsageInput, error) {
 	in := catalog.UsageInput{Software: software, Hosting: v.Hosting, Version: v.Version, Testimonial: v.Testimonial, ContactID: v.Contact}
-	num := func(field, val, msg string) (int64, error) {
+	num := func(val string, bad *fault.Error) (int64, error) {
 		if val == "" {
 			return 0, nil
 		}
 		n, err := strconv.ParseInt(strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", "€", "").Replace(val), 10, 64)
 		if err != nil {
-			return 0, fault.Field(field, "%s", msg)
+			return 0, bad
 		}
 		return n, nil
 	}
-	y, err := num("since_year", v.SinceYear, "l'année s'écrit en chiffres, par exemple 2019")
+	y, err := num(v.SinceYear, fault.Field("since_year", "l'année s'écrit en chiffres, par exemple 2019"))
 	if err != nil {
 		return in, err
 	}
-	sc, err := num("scope", v.Scope, "le nombre d'agents ou d'utilisateurs s'écrit en chiffres")
+	sc, err := num(v.Scope, fault.Field("scope", "le nombre d'agents ou d'utilisateurs s'écrit en chiffres"))
 	if err != nil {
 		return in, err
 	}
@@ -231,7 +231,7 @@ func (v usageFormValues) input(software string) (catalog.UsageInput, error) {
 	}
 	in.SinceYear, in.Scope = int(y), int(sc)
 	if v.Savings != "" {
-		sv, err := num("savings_eur", v.Savings, "les économies s'écrivent en euros, en chiffres, par exemple 12000")
+		sv, err := num(v.Savings, fault.Field("savings_eur", "les économies s'écrivent en euros, en chiffres, par exemple 12000"))
 		if err != nil {
 			return in, err
 		}
@@ -298,7 +298,7 @@ func (s *Server) declare(c *fiber.Ctx) error {
 	if derr != nil {
 		return derr
 	}
-	d.Action, d.Values, d.Error, d.Field = "/logiciels/"+v.Slug+"/declarer", vals, fault.MessageOf(err), fault.FieldOf(err)
+	d.Action, d.Values, d.Error, d.Field = "/logiciels/"+v.Slug+"/declarer", vals, s.faultText(c, err), fault.FieldOf(err)
 	c.Status(status)
 	return s.render(c, "usage_form", "catalog", d)
 }
@@ -362,7 +362,7 @@ func (s *Server) usageUpdate(c *fiber.Ctx) error {
 	if derr != nil {
 		return derr
 	}
-	d.Action, d.Editing, d.Values, d.Error, d.Field = "/declarations/"+u.ID+"/modifier", true, vals, fault.MessageOf(err), fault.FieldOf(err)
+	d.Action, d.Editing, d.Values, d.Error, d.Field = "/declarations/"+u.ID+"/modifier", true, vals, s.faultText(c, err), fault.FieldOf(err)
 	c.Status(status)
 	return s.render(c, "usage_form", "catalog", d)
 }
@@ -430,7 +430,7 @@ func (s *Server) usageModerate(c *fiber.Ctx) error {
 	}
 	c.Status(status)
 	return s.render(c, "usage_action", "catalog", usageActionData{Usage: usageViews([]catalog.UsageItem{*cur})[0], Action: "moderer",
-		Reason: reason, Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+		Reason: reason, Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 }
 
 // --- collective and organization views ---

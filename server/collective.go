@@ -208,7 +208,7 @@ func (s *Server) collectiveBan(c *fiber.Ctx) error {
 	if err := s.d.Collectives.Ban(ctx, principal(c), c.Params("slug"), a.ID, c.FormValue("message")); err != nil {
 		return err
 	}
-	s.flash(c, a.Name+" est exclu·e du collectif et de ses groupes.")
+	s.flash(c, "flash.member_banned", "Name", a.Name)
 	return c.Redirect("/c/"+c.Params("slug")+"/admin", fiber.StatusSeeOther)
 }
 
@@ -256,7 +256,7 @@ func (s *Server) collectiveCreate(c *fiber.Ctx) error {
 		Summary: c.FormValue("summary"), Scope: model.Scope(c.FormValue("scope")), Region: c.FormValue("region")})
 	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "collective_new", "collectives", map[string]string{"Error": fault.MessageOf(err), "Field": fault.FieldOf(err),
+		return s.render(c, "collective_new", "collectives", map[string]string{"Error": s.faultText(c, err), "Field": fault.FieldOf(err),
 			"Slug": c.FormValue("slug"), "Name": c.FormValue("name"), "Summary": c.FormValue("summary"), "Region": c.FormValue("region")})
 	}
 	if err != nil {
@@ -288,7 +288,7 @@ func bodyJSON(c *fiber.Ctx, v any) error {
 		return &fault.Error{Kind: fault.Invalid, Message: "le corps de la requête doit être du JSON (Content-Type: application/json)"}
 	}
 	if err := c.BodyParser(v); err != nil {
-		return &fault.Error{Kind: fault.Invalid, Message: "JSON invalide : " + err.Error()}
+		return fault.New(fault.Invalid, "JSON invalide : %s", err.Error())
 	}
 	return nil
 }

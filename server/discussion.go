@@ -143,7 +143,7 @@ func (s *Server) groupInvite(c *fiber.Ctx) error {
 			return perr
 		}
 		c.Status(statusOf(fault.KindOf(err)))
-		return s.render(c, "group", "collectives", groupData{GroupPage: pg, Invitee: invitee, InviteError: fault.MessageOf(err)})
+		return s.render(c, "group", "collectives", groupData{GroupPage: pg, Invitee: invitee, InviteError: s.faultText(c, err)})
 	}
 	if err != nil {
 		return err
@@ -211,7 +211,7 @@ func (s *Server) topicCreate(c *fiber.Ctx) error {
 		}
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.render(c, "topic_form", "collectives", postForm{Place: pg.Place, Heading: "topic_form.new", Action: pg.URL() + "/new", Cancel: pg.URL(), HasTitle: true,
-			Title: in.Title, Body: formBody(in.Body), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+			Title: in.Title, Body: formBody(in.Body), Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
 		return err
@@ -296,7 +296,7 @@ func (s *Server) topicReply(c *fiber.Ctx) error {
 		}
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.render(c, "topic", "collectives", topicData{TopicView: v, ReplyTo: findReply(v, in.ParentID), Body: formBody(in.Body),
-			Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+			Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
 		return err
@@ -333,7 +333,7 @@ func (s *Server) topicEdit(c *fiber.Ctx) error {
 		u := v.TopicURL(v.Topic.ID)
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "topic_form.edit_topic", Action: u + "/edit", Cancel: u, HasTitle: true,
-			Title: title, Body: formBody(body), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+			Title: title, Body: formBody(body), Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
 		return err
@@ -382,7 +382,7 @@ func (s *Server) replyEdit(c *fiber.Ctx) error {
 		u := v.TopicURL(v.Topic.ID)
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.render(c, "topic_form", "collectives", postForm{Place: v.Place, Heading: "topic_form.edit_reply", Action: u + "/r/" + r.ID + "/edit", Cancel: u + "#r-" + r.ID,
-			Body: formBody(body), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+			Body: formBody(body), Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
 		return err

@@ -86,11 +86,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		message string
 		field   string
 		kind    fault.Kind
-		domain  bool // message is a domain fault's, in French
+		french  bool // message is a domain fault's French, for want of a translation
 	)
 	var fe *fiber.Error
 	if tm, ok := isTooMany(err); ok {
-		status, kind, message = fiber.StatusTooManyRequests, fault.Unavailable, tm.Error()
+		status, kind, message = fiber.StatusTooManyRequests, fault.Unavailable, s.tr(c, "error.too_many_text", tm.wait)
 	} else if errors.As(err, &fe) {
 		status = fe.Code
 		kind = kindOfStatus(fe.Code)
@@ -103,8 +103,8 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		}
 	} else {
 		kind = fault.KindOf(err)
-		message = fault.MessageOf(err)
-		domain = kind != fault.Internal
+		message = s.faultText(c, err)
+		french = kind != fault.Internal && lang(c) != frontend.French && message == fault.MessageOf(err)
 		field = fault.FieldOf(err)
 		if kind == fault.Forbidden && principal(c).IsAnonymous() {
 			// Refused to someone unknown: the answer is "who are you?".
@@ -135,9 +135,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	c.Type("html", "utf-8")
 	data := map[string]string{"Title": title, "Message": message}
-	if domain && lang(c) != frontend.French {
-		// The domain's messages are French sentences (see frontend's
-		// doc): say so, for screen readers and translation tools.
+	if french {
+		// A domain message without a translation stays French: say so,
+		// for screen readers and translation tools.
 		data["MessageLang"] = frontend.French
 	}
 	return s.d.Frontend.Render(c, "error", s.page(c, "", data))

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -155,7 +156,7 @@ func (s *Server) eventRegister(c *fiber.Ctx) error {
 	in, vals := registrantOf(c)
 	r, err := s.d.Events.Register(c.UserContext(), principal(c), c.Params("id"), in)
 	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) || fault.Is(err, fault.Gone) {
-		return s.eventPageWith(c, eventPageData{Values: vals, Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+		return s.eventPageWith(c, eventPageData{Values: vals, Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 	}
 	if err != nil {
 		return err
@@ -341,7 +342,7 @@ func (s *Server) eventCreate(c *fiber.Ctx) error {
 	}
 	c.Status(fiber.StatusUnprocessableEntity)
 	return s.render(c, "event_form", "events", eventFormData{Action: "/c/" + l.Collective.Slug + "/evenements", Collective: *l.Collective,
-		Values: vals, Kinds: sessionKinds(), Error: fault.MessageOf(err), Field: fault.FieldOf(err)})
+		Values: vals, Kinds: sessionKinds(), Error: s.faultText(c, err), Field: fault.FieldOf(err)})
 }
 
 func (s *Server) editData(c *fiber.Ctx) (*eventFormData, error) {
@@ -375,7 +376,7 @@ func (s *Server) eventFormError(c *fiber.Ctx, err error, vals map[string]string)
 	if vals != nil {
 		d.Values = vals
 	}
-	d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+	d.Error, d.Field = s.faultText(c, err), fault.FieldOf(err)
 	c.Status(statusOf(fault.KindOf(err)))
 	return s.render(c, "event_form", "events", d)
 }
@@ -391,7 +392,7 @@ func (s *Server) sessionFormError(c *fiber.Ctx, err error, vals map[string]strin
 		return derr
 	}
 	d.SessionValues = vals
-	d.Error, d.Field = fault.MessageOf(err), fault.FieldOf(err)
+	d.Error, d.Field = s.faultText(c, err), fault.FieldOf(err)
 	c.Status(statusOf(fault.KindOf(err)))
 	return s.render(c, "event_form", "events", d)
 }
@@ -433,9 +434,12 @@ func (s *Server) sessionAdd(c *fiber.Ctx) error {
 		vals[k] = c.FormValue(k)
 	}
 	fail := func(err error) error {
-		if f := fault.FieldOf(err); f != "" && fault.Is(err, fault.Invalid) {
-			if n, ok := sessionFields[f]; ok {
-				err = fault.Field(n, "%s", fault.MessageOf(err))
+		var f *fault.Error
+		if errors.As(err, &f) && f.Kind == fault.Invalid {
+			if n, ok := sessionFields[f.Field]; ok {
+				cp := *f
+				cp.Field = n
+				err = &cp
 			}
 		}
 		return s.sessionFormError(c, err, vals)
@@ -533,7 +537,7 @@ func (s *Server) attendeeAdd(c *fiber.Ctx) error {
 	}
 	d := attendeesData{A: a, Categories: event.Categories(), CSVURL: "/evenements/" + a.Event.ID + "/inscrits.csv"}
 	if err != nil {
-		d.Values, d.Error, d.Field = vals, fault.MessageOf(err), fault.FieldOf(err)
+		d.Values, d.Error, d.Field = vals, s.faultText(c, err), fault.FieldOf(err)
 		c.Status(statusOf(fault.KindOf(err)))
 	} else {
 		d.Added = s.tr(c, "attendees.added", "Name", in.Name, "Status", s.tr(c, "regstatus."+string(r.Status)))

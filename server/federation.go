@@ -165,7 +165,7 @@ func (s *Server) federationFollow(c *fiber.Ctx) error {
 	target := c.FormValue("target")
 	if _, err := s.d.Federation.FollowRemote(c.UserContext(), principal(c), c.Params("slug"), target); err != nil {
 		if fault.Is(err, fault.Invalid) {
-			return s.federationQueuePageWith(c, federationQueueData{Target: target, FollowError: fault.MessageOf(err)})
+			return s.federationQueuePageWith(c, federationQueueData{Target: target, FollowError: s.faultText(c, err)})
 		}
 		return err
 	}
@@ -325,7 +325,7 @@ func (s *Server) federationBan(c *fiber.Ctx) error {
 	v := banValues{Target: c.FormValue("target"), Group: c.FormValue("group"), Reason: c.FormValue("reason")}
 	if _, err := s.d.Federation.BanActor(c.UserContext(), principal(c), c.Params("slug"), v.Group, v.Target, v.Reason); err != nil {
 		if fault.Is(err, fault.Invalid) {
-			return s.federationQueuePageWith(c, federationQueueData{Ban: v, BanError: fault.MessageOf(err)})
+			return s.federationQueuePageWith(c, federationQueueData{Ban: v, BanError: s.faultText(c, err)})
 		}
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"collectif/fault"
 	"collectif/frontend"
 )
 
@@ -30,6 +31,16 @@ func lang(c *fiber.Ctx) string {
 // through it.
 func (s *Server) tr(c *fiber.Ctx, id string, args ...any) string {
 	return s.d.Frontend.T(lang(c), id, args...)
+}
+
+// faultText is the safe message of a domain error in the page's
+// language: the English of its French format (frontend's FaultMessage),
+// given the fault's values, or the French message when there is none.
+// Every fault message the server shows, on a page, in a flash or in the
+// JSON API, goes through it.
+func (s *Server) faultText(c *fiber.Ctx, err error) string {
+	l := lang(c)
+	return fault.Localize(err, func(id string) (string, bool) { return s.d.Frontend.FaultMessage(l, id) })
 }
 
 // switchLang answers the language links of the footer: it keeps the

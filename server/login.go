@@ -111,7 +111,7 @@ func (s *Server) loginLocal(c *fiber.Ctx) error {
 	if err != nil {
 		if fault.Is(err, fault.Unauthorized) {
 			c.Status(fiber.StatusUnauthorized)
-			return s.render(c, "login", "login", loginData{Providers: s.providers(), Email: email, Error: fault.MessageOf(err), Field: "password", Next: safeNext(c.FormValue("next"))})
+			return s.render(c, "login", "login", loginData{Providers: s.providers(), Email: email, Error: s.faultText(c, err), Field: "password", Next: safeNext(c.FormValue("next"))})
 		}
 		return err
 	}
@@ -159,16 +159,13 @@ func (s *Server) loginOIDCCallback(c *fiber.Ctx) error {
 	if err := s.limit(c, "oidc-ip", c.IP(), 60, time.Minute); err != nil {
 		return err
 	}
-	bad := func(msg string) error {
-		return &fault.Error{Kind: fault.Invalid, Message: msg}
-	}
 	sess, err := s.session(c)
 	if err != nil {
 		return err
 	}
 	raw, link := sess.data.Pending, sess.data.Link
 	if raw == "" {
-		return bad("aucune connexion n'est en cours (lien déjà utilisé ou expiré) : recommencez depuis la page de connexion")
+		return fault.New(fault.Invalid, "aucune connexion n'est en cours (lien déjà utilisé ou expiré) : recommencez depuis la page de connexion")
 	}
 	// One use only: a replayed callback finds nothing.
 	sess.data.Pending, sess.data.Link = "", false
@@ -177,7 +174,7 @@ func (s *Server) loginOIDCCallback(c *fiber.Ctx) error {
 	}
 	var pending openid.Pending
 	if err := json.Unmarshal([]byte(raw), &pending); err != nil || pending.Provider != c.Params("provider") {
-		return bad("la réponse ne correspond pas à la connexion en cours : recommencez")
+		return fault.New(fault.Invalid, "la réponse ne correspond pas à la connexion en cours : recommencez")
 	}
 	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
 	id, err := s.d.OpenID.Complete(c.UserContext(), pending, q)
@@ -186,13 +183,13 @@ func (s *Server) loginOIDCCallback(c *fiber.Ctx) error {
 		var pe *openid.ProviderError
 		switch {
 		case errors.As(err, &pe):
-			return &fault.Error{Kind: fault.Forbidden, Message: "le fournisseur d'identité a refusé la connexion : " + pe.Description}
+			return fault.New(fault.Forbidden, "le fournisseur d'identité a refusé la connexion : %s", pe.Description)
 		case errors.Is(err, openid.ErrExpired):
-			return bad("la connexion a expiré : recommencez")
+			return fault.New(fault.Invalid, "la connexion a expiré : recommencez")
 		case errors.Is(err, openid.ErrDiscovery), errors.Is(err, openid.ErrExchange), errors.Is(err, openid.ErrUserInfo):
 			return &fault.Error{Kind: fault.Unavailable, Message: "le fournisseur d'identité n'a pas répondu correctement : réessayez plus tard"}
 		}
-		return bad("la connexion n'a pas pu être vérifiée : recommencez depuis la page de connexion")
+		return fault.New(fault.Invalid, "la connexion n'a pas pu être vérifiée : recommencez depuis la page de connexion")
 	}
 	subject := id.Subject
 	if id.IdpID != "" {
@@ -206,7 +203,7 @@ func (s *Server) loginOIDCCallback(c *fiber.Ctx) error {
 	if link {
 		p := principal(c)
 		if p.IsAnonymous() {
-			return bad("connectez-vous d'abord pour lier un fournisseur d'identité")
+			return fault.New(fault.Invalid, "connectez-vous d'abord pour lier un fournisseur d'identité")
 		}
 		if err := s.d.Accounts.LinkIdentity(ctx, p.AccountID, ext); err != nil {
 			return err

@@ -54,7 +54,7 @@ func (s *Server) networkReply(c *fiber.Ctx) error {
 		if verr != nil {
 			return verr
 		}
-		v.ReplyObject, v.ReplyBody, v.ReplyError = object, formBody(body), fault.MessageOf(err)
+		v.ReplyObject, v.ReplyBody, v.ReplyError = object, formBody(body), s.faultText(c, err)
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.render(c, "collective", "collectives", v)
 	}

@@ -283,7 +283,7 @@ func (s *Server) resourceCreate(c *fiber.Ctx) error {
 	if derr != nil {
 		return derr
 	}
-	d.Values, d.Error, d.Field = vals, fault.MessageOf(err), fault.FieldOf(err)
+	d.Values, d.Error, d.Field = vals, s.faultText(c, err), fault.FieldOf(err)
 	return s.render(c, "resource_form", "collectives", d)
 }
 
@@ -347,7 +347,7 @@ func (s *Server) resourceUpdate(c *fiber.Ctx) error {
 		return gerr
 	}
 	d := s.editFormData(v)
-	d.Values, d.Error, d.Field = vals, fault.MessageOf(err), fault.FieldOf(err)
+	d.Values, d.Error, d.Field = vals, s.faultText(c, err), fault.FieldOf(err)
 	c.Status(status)
 	return s.render(c, "resource_form", "collectives", d)
 }
@@ -596,7 +596,9 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	case errors.Is(err, io.EOF):
 		return fault.New(fault.Invalid, "le corps de la requête est vide : un objet JSON est attendu")
 	}
-	return &fault.Error{Kind: fault.Invalid, Message: "JSON invalide : " + err.Error(), Err: err}
+	f := fault.New(fault.Invalid, "JSON invalide : %s", err.Error())
+	f.Err = err
+	return f
 }
 
 func jsonTypeName(t string) string {

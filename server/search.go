@@ -63,7 +63,7 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 		switch {
 		case fault.Is(err, fault.Unavailable), fault.Is(err, fault.Invalid):
 			// The page answers with the reason instead of an error page.
-			d.Error = fault.MessageOf(err)
+			d.Error = s.faultText(c, err)
 		case err != nil:
 			return err
 		default:
