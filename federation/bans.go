@@ -132,8 +132,29 @@ func (s *Service) BanActor(ctx context.Context, p access.Principal, slug, group,
 			On("CONFLICT (local_actor, remote_actor) DO UPDATE").Set("reason = EXCLUDED.reason").Exec(ctx); err != nil {
 			return err
 		}
-		if _, err := tx.NewDelete().TableExpr("federation_followers").Where("local_actor = ? AND remote_actor = ?", local.IRI, iri).Exec(ctx); err != nil {
+		// Its follows of the place (and, for a collective, of its groups)
+		// end, and it is told so with a Reject of its Follow, as Mastodon
+		// does when it removes a follower.
+		var gone []follower
+		q := tx.NewSelect().Model(&gone).Where("remote_actor = ?", iri)
+		if local.Kind == KindCollective {
+			q = q.Where("(local_actor = ? OR local_actor LIKE ?)", local.IRI, local.IRI+"/g/%")
+		} else {
+			q = q.Where("local_actor = ?", local.IRI)
+		}
+		if err := q.Scan(ctx); err != nil {
 			return err
+		}
+		for _, f := range gone {
+			if _, err := tx.NewDelete().Model((*follower)(nil)).Where("id = ?", f.ID).Exec(ctx); err != nil {
+				return err
+			}
+			if f.State == "rejected" || f.Inbox == "" {
+				continue
+			}
+			if err := s.sendAnswer(ctx, tx, "Reject", f.LocalActor, &remoteActor{IRI: f.RemoteActor, Inbox: f.Inbox}, f.FollowID); err != nil {
+				return err
+			}
 		}
 		// Its replies to the threads of the place (a collective's ban
 		// covers its groups).

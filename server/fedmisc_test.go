@@ -587,11 +587,16 @@ func TestFederationBans(t *testing.T) {
 		if st := fr.followerState(group, alice.actor); st != "" || replies() != 0 {
 			t.Fatalf("after the ban: follow %q, %d replies", st, replies())
 		}
+		// She is told that her follow ended: a Reject of it, from the group.
+		rej := fr.sentOfType("Reject", alice.actor+"/inbox")
+		if o := obj(rej); rej.Actor != group || o["type"] != "Follow" || o["actor"] != alice.actor || o["object"] != group {
+			t.Fatalf("Reject sent on the ban = %+v", rej)
+		}
 		// Her next follow is refused, her next reply ignored.
 		if code, _ := alice.post(group+"/inbox", alice.activity("Follow", group), asJSON, nil); code != http.StatusAccepted {
 			t.Fatal(code)
 		}
-		fr.sentOfType("Reject", alice.actor+"/inbox")
+		waitFor(t, func() bool { return fr.countOfType("Reject", alice.actor+"/inbox") == 2 })
 		reply("2")
 		waitFor(t, func() bool {
 			n, err := db.R.NewSelect().TableExpr("river_job").Where("kind = 'federation.inbox' AND state <> 'completed'").Count(ctx)
