@@ -80,7 +80,6 @@ func (x *Extractor) Text(ctx context.Context, r io.ReadSeeker) (string, error) {
 	done := make(chan result, 1)
 	go func() {
 		defer func() { <-x.sem }()
-		defer cancel()
 		defer func() {
 			if p := recover(); p != nil {
 				done <- result{err: fmt.Errorf("pdftext: unreadable PDF (%v)", p)}
@@ -89,11 +88,20 @@ func (x *Extractor) Text(ctx context.Context, r io.ReadSeeker) (string, error) {
 		t, err := extract(ctx, r, x.lim)
 		done <- result{t, err}
 	}()
+	// The context is cancelled only here: were the extraction to cancel it
+	// when done, a select seeing both its result and the cancelled context
+	// would pick one at random and lose the text half of the time.
+	defer cancel()
 	select {
 	case res := <-done:
 		return res.text, res.err
 	case <-ctx.Done():
-		return "", fmt.Errorf("pdftext: %w", ctx.Err())
+		select {
+		case res := <-done: // finished at the deadline: the text counts
+			return res.text, res.err
+		default:
+			return "", fmt.Errorf("pdftext: %w", ctx.Err())
+		}
 	}
 }
 
