@@ -14,7 +14,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"collectif/access"
+	"collectif/collective"
 	"collectif/event"
+	"collectif/model"
 )
 
 // The sobriety budget of one page (PRODUCT.md: a typical page under
@@ -206,6 +208,30 @@ func TestPageWeight(t *testing.T) {
 	if _, err := r.hub.Federation.BlockInstance(ctx, access.Account(admin.ID, true), "spam.example", "Messages indésirables en nombre.", false); err != nil {
 		t.Fatal(err)
 	}
+	// The federation queue of "alpes" with entries: a follow waiting for
+	// approval on a public approval group, and an open report.
+	if _, err := r.hub.Collectives.CreateGroup(ctx, access.System(), "alpes", collective.NewGroup{Slug: "achats-e2e", Name: "Achats groupés",
+		JoinPolicy: model.JoinApproval, Visibility: model.VisibilityPublic}); err != nil {
+		t.Fatal(err)
+	}
+	remote, now := "https://social.example/users/camille", time.Now().UTC()
+	for _, row := range []struct {
+		table string
+		cols  map[string]any
+	}{
+		{"remote_actors", map[string]any{"iri": remote, "host": "social.example", "type": "Person", "preferred_username": "camille",
+			"name": "Camille Martin", "url": "https://social.example/@camille", "inbox": remote + "/inbox", "fetched_at": now}},
+		{"federation_followers", map[string]any{"id": model.NewID(), "local_actor": r.base + "/c/alpes/g/achats-e2e", "remote_actor": remote,
+			"remote_host": "social.example", "follow_id": remote + "/follows/1", "inbox": remote + "/inbox", "state": "pending",
+			"created_at": now, "updated_at": now}},
+		{"federation_reports", map[string]any{"id": model.NewID(), "activity_id": "https://social.example/flags/1", "local_actor": r.base + "/c/alpes",
+			"remote_actor": remote, "content": "Publicité répétée dans les réponses.", "objects": "[]", "state": "open", "created_at": now}},
+	} {
+		cols := row.cols
+		if _, err := r.hub.DB.W.NewInsert().Model(&cols).TableExpr(row.table).Exec(ctx); err != nil {
+			t.Fatalf("insert into %s: %v", row.table, err)
+		}
+	}
 	// Someone registered for the webinar, for the organizer's lists.
 	if _, err := r.hub.Events.Register(ctx, access.Anonymous(), web, event.Registrant{Name: "Sacha Inscrit", Email: "sacha@mairie.example",
 		Organization: "Mairie de Vizille", Category: "collectivity", Consent: true}); err != nil {
@@ -250,6 +276,12 @@ func TestPageWeight(t *testing.T) {
 			}
 			if v.who != "visiteur" && v.who != "visitor" && tb.count(`header form[action="/logout"]`) != 1 {
 				t.Errorf("%s (%s): not logged in", p, tb.label)
+			}
+			if p == "/c/alpes/federation" {
+				// The audit saw the queue with its entries.
+				if body := tb.text("main"); !strings.Contains(body, "Camille Martin") || !strings.Contains(body, "Publicité répétée dans les réponses.") {
+					t.Errorf("%s (%s): the waiting follow or the report is not shown:\n%s", p, tb.label, body)
+				}
 			}
 		}
 	}
