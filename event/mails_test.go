@@ -83,6 +83,16 @@ func mailTexts(t *testing.T, db *store.DB, lang string) map[string]string {
 		f.mailOf(id)
 		read(name, "event-confirmation-"+id+".eml")
 	}
+	// The .ics keeps the organizers' texts and writes its own labels in
+	// the registration's language.
+	ics := map[string][]string{event.French: {"evenement.ics", `\nDiffusion en direct : https`, "DESCRIPTION:Atelier"},
+		event.English: {"event.ics", `\nLive stream: https`, "DESCRIPTION:Workshop"}}[lang]
+	cal := strings.ReplaceAll(string(f.mailOf(first.ID).files[ics[0]]), "\r\n ", "")
+	for _, want := range append(ics[1:], "SUMMARY:Rencontres du libre", "SUMMARY:Atelier LibreOffice (Rencontres du libre)") {
+		if !strings.Contains(cal, want) {
+			t.Errorf("no %q in the %s .ics:\n%s", want, lang, cal)
+		}
+	}
 	// The first cancels: the second gets the place, then the workshop's.
 	tok := f.mailOf(first.ID).token(t)
 	if err := f.s.CancelMine(f.ctx, tok); err != nil {
