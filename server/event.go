@@ -780,5 +780,5 @@ func (s *Server) apiRegister(c *fiber.Ctx) error {
 		}
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": r.ID, "event_id": r.EventID, "status": string(r.Status), "workshops": ws,
-		"message": "Un e-mail de confirmation part à l'adresse donnée, avec le lien personnel de l'inscription."})
+		"message": s.tr(c, "registered.api_message")})
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -146,9 +148,11 @@ func TestEventMailsInTheRegistrationsLanguage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var answer map[string]any
+			json.NewDecoder(resp.Body).Decode(&answer)
 			resp.Body.Close()
-			if resp.StatusCode != 201 {
-				t.Fatalf("API registration: %d", resp.StatusCode)
+			if resp.StatusCode != 201 || answer["status"] != "waitlisted" || !strings.HasPrefix(fmt.Sprint(answer["message"]), "A confirmation email") {
+				t.Fatalf("API registration: %d %v", resp.StatusCode, answer)
 			}
 			samID := regID("sam@county.example")
 			confirmation(samID).has(t, "English waiting list", "Registration: "+title, "“"+title+"” is full: you are on the waiting list.")
