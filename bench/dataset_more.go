@@ -193,7 +193,7 @@ func eventData(g *gen, size Size, cols []model.Collective, orgs []model.Organiza
 			o := orgs[g.rng.IntN(len(orgs))]
 			r := model.Registration{ID: g.id(t), EventID: e.ID, Email: fmt.Sprintf("inscrit%05d@bench.example", k),
 				Name: pick(g, firstNames) + " " + pick(g, lastNames), OrganizationID: o.ID, Organization: o.Name,
-				Category: cats[g.rng.IntN(len(cats))].ID, Status: model.RegConfirmed, ConsentAt: t, CreatedAt: t, UpdatedAt: t}
+				Category: cats[g.rng.IntN(len(cats))].ID, Status: model.RegConfirmed, Lang: "fr", ConsentAt: t, CreatedAt: t, UpdatedAt: t}
 			if e.Capacity > 0 && confirmed[ei] >= e.Capacity {
 				r.Status = model.RegWaitlisted
 			} else {

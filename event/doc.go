@@ -18,6 +18,13 @@
 // the day before, cancellation) go through the job queue; a periodic job
 // anonymizes attendees a configurable time after the event.
 //
+// A registration records the language it was made in (that of the page or
+// API request, French or English: Registrant.Lang) and its mails are
+// written in it: their texts are templates embedded from mails/fr.tmpl and
+// mails/en.tmpl, their dates and the fixed labels of the .ics follow it,
+// while the event's own texts stay as the organizers wrote them. The
+// organizers' CSV export takes the organizer's language the same way.
+//
 // Actors of other servers join published events through ActivityPub
 // (JoinRemote, LeaveRemote, called by federation/): registered under their
 // actor IRI, without e-mail and without mails, confirmed while places

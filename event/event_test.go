@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net/mail"
 	"net/url"
 	"os"
@@ -160,9 +161,17 @@ func parseMail(t *testing.T, path string) *parsedMail {
 	dec := new(mime.WordDecoder)
 	subject, _ := dec.DecodeHeader(msg.Header.Get("Subject"))
 	out := &parsedMail{to: msg.Header.Get("To"), subject: subject, files: map[string][]byte{}}
-	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if mt == "text/plain" { // a mail without attachments is one part
+		body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.text = string(body)
+		return out
 	}
 	mr := multipart.NewReader(msg.Body, params["boundary"])
 	for {

@@ -128,7 +128,8 @@ func icalStatus(e *model.Event) string {
 	return "CONFIRMED"
 }
 
-func location(e *model.Event) string {
+// location is where an event takes place, in lang when it is online.
+func location(e *model.Event, lang string) string {
 	parts := []string{}
 	for _, p := range []string{e.Venue, strings.Join(strings.Fields(e.Address), " ")} {
 		if p != "" {
@@ -136,25 +137,28 @@ func location(e *model.Event) string {
 		}
 	}
 	if len(parts) == 0 && e.StreamURL != "" {
-		return "En ligne"
+		return wordsIn(lang).online
 	}
 	return strings.Join(parts, ", ")
 }
 
-func eventEntry(e *model.Event, host, base string) VEvent {
+// eventEntry is an event in a calendar; its fixed labels are in lang, its
+// texts in the organizers' words.
+func eventEntry(e *model.Event, host, base, lang string) VEvent {
+	w := wordsIn(lang)
 	desc := e.Summary
 	if e.StreamURL != "" {
-		desc += "\nDiffusion en direct : " + e.StreamURL
+		desc += "\n" + w.stream + e.StreamURL
 	}
 	if e.Status == model.EventCancelled && e.CancelMessage != "" {
-		desc = "Annulé : " + e.CancelMessage + "\n" + desc
+		desc = w.cancelled + e.CancelMessage + "\n" + desc
 	}
 	return VEvent{UID: "event-" + e.ID + "@" + host, Stamp: e.UpdatedAt, Start: e.StartsAt, End: e.EndsAt, Summary: e.Title,
-		Description: strings.TrimSpace(desc), Location: location(e), URL: base + "/evenements/" + e.ID, Status: icalStatus(e)}
+		Description: strings.TrimSpace(desc), Location: location(e, lang), URL: base + "/evenements/" + e.ID, Status: icalStatus(e)}
 }
 
-func sessionEntry(e *model.Event, s SessionView, host, base string) VEvent {
-	desc := KindLabel(s.Kind)
+func sessionEntry(e *model.Event, s SessionView, host, base, lang string) VEvent {
+	desc := KindLabelIn(lang, s.Kind)
 	var names []string
 	for _, sp := range s.Speakers {
 		names = append(names, sp.Name)
@@ -165,7 +169,7 @@ func sessionEntry(e *model.Event, s SessionView, host, base string) VEvent {
 	if s.Abstract != "" {
 		desc += "\n\n" + s.Abstract
 	}
-	loc := location(e)
+	loc := location(e, lang)
 	if s.Room != "" {
 		loc = strings.TrimPrefix(s.Room+", "+loc, ", ")
 		loc = strings.TrimSuffix(loc, ", ")
@@ -183,9 +187,9 @@ func (s *Service) EventCalendar(ctx context.Context, p access.Principal, id, hos
 		return nil, err
 	}
 	e := &pr.Event.Event
-	cal := Calendar{Name: e.Title, Events: []VEvent{eventEntry(e, host, base)}}
+	cal := Calendar{Name: e.Title, Events: []VEvent{eventEntry(e, host, base, French)}}
 	for _, ses := range pr.Sessions {
-		cal.Events = append(cal.Events, sessionEntry(e, ses, host, base))
+		cal.Events = append(cal.Events, sessionEntry(e, ses, host, base, French))
 	}
 	return cal.Bytes(), nil
 }
@@ -198,17 +202,18 @@ func (s *Service) CollectiveCalendar(ctx context.Context, p access.Principal, sl
 	}
 	cal := Calendar{Name: "Événements — " + l.Collective.Name}
 	for _, v := range l.Items {
-		cal.Events = append(cal.Events, eventEntry(&v.Event, host, base))
+		cal.Events = append(cal.Events, eventEntry(&v.Event, host, base, French))
 	}
 	return cal.Bytes(), nil
 }
 
 // attendeeCalendar is the attachment of a confirmation: the event and the
-// workshops where the attendee has a seat.
-func attendeeCalendar(e *model.Event, workshops []SessionView, host, base string) []byte {
-	cal := Calendar{Name: e.Title, Events: []VEvent{eventEntry(e, host, base)}}
+// workshops where the attendee has a seat, with fixed labels in the
+// registration's language.
+func attendeeCalendar(e *model.Event, workshops []SessionView, host, base, lang string) []byte {
+	cal := Calendar{Name: e.Title, Events: []VEvent{eventEntry(e, host, base, lang)}}
 	for _, w := range workshops {
-		cal.Events = append(cal.Events, sessionEntry(e, w, host, base))
+		cal.Events = append(cal.Events, sessionEntry(e, w, host, base, lang))
 	}
 	return cal.Bytes()
 }

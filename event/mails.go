@@ -2,12 +2,13 @@ package event
 
 import (
 	"context"
+	"embed"
 	"errors"
-	"fmt"
 	"log/slog"
 	netmail "net/mail"
 	"net/url"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/skip2/go-qrcode"
@@ -162,39 +163,60 @@ func (l *loaded) choices(ctx context.Context, db bun.IDB) ([]Choice, error) {
 }
 
 // When says an event's dates in French, in Paris time.
-func When(start, end time.Time) string {
-	loc := Paris()
-	a, b := start.In(loc), end.In(loc)
-	day := func(t time.Time) string {
-		return fmt.Sprintf("%s %d %s %d", weekdays[t.Weekday()], t.Day(), months[t.Month()-1], t.Year())
-	}
-	hm := func(t time.Time) string { return t.Format("15h04") }
-	if a.Year() == b.Year() && a.YearDay() == b.YearDay() {
-		return fmt.Sprintf("le %s, de %s à %s", day(a), hm(a), hm(b))
-	}
-	return fmt.Sprintf("du %s, %s, au %s, %s", day(a), hm(a), day(b), hm(b))
-}
-
-var (
-	weekdays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
-	months   = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-)
+func When(start, end time.Time) string { return WhenIn(French, start, end) }
 
 func to(r *model.Registration) []string {
 	return []string{(&netmail.Address{Name: r.Name, Address: r.Email}).String()}
 }
 
-func practical(b *strings.Builder, e *model.Event) {
-	fmt.Fprintf(b, "Quand : %s (heure de Paris)\n", When(e.StartsAt, e.EndsAt))
-	if loc := location(e); loc != "" {
-		fmt.Fprintf(b, "Où : %s\n", loc)
+// mailFiles are the texts of the mails, one file per language, each mail
+// a pair of templates (see mails/fr.tmpl).
+//
+//go:embed mails/*.tmpl
+var mailFiles embed.FS
+
+// mailTemplates are the parsed texts, by language.
+var mailTemplates = parseMails()
+
+func parseMails() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, lang := range []string{French, English} {
+		funcs := template.FuncMap{
+			"when":     func(a, b time.Time) string { return WhenIn(lang, a, b) },
+			"status":   func(s model.RegistrationStatus) string { return StatusLabelIn(lang, s) },
+			"location": func(e *model.Event) string { return location(e, lang) },
+		}
+		out[lang] = template.Must(template.New(lang).Funcs(funcs).ParseFS(mailFiles, "mails/"+lang+".tmpl"))
 	}
-	if e.Accessibility != "" {
-		fmt.Fprintf(b, "Accessibilité : %s\n", e.Accessibility)
+	return out
+}
+
+// mailData is what the texts of mails read.
+type mailData struct {
+	Name      string // the attendee's
+	Event     *model.Event
+	Confirmed bool     // confirmation: a place, not the waiting list
+	Workshops []Choice // confirmation
+	Session   string   // promotion: the workshop's title, "" for the event
+	Link      string   // confirmation: the private link
+	Checkin   string   // confirmation: the check-in link of the QR code
+	Host      string   // the signature
+}
+
+// write makes the subject and text of mail name in the registration's
+// language.
+func write(lang, name string, d *mailData) (subject, text string, err error) {
+	t := mailTemplates[Lang(lang)]
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, name+".subject", d); err != nil {
+		return "", "", err
 	}
-	if e.StreamURL != "" {
-		fmt.Fprintf(b, "Diffusion en direct : %s\n", e.StreamURL)
+	subject = b.String()
+	b.Reset()
+	if err := t.ExecuteTemplate(&b, name, d); err != nil {
+		return "", "", err
 	}
+	return subject, b.String(), nil
 }
 
 // SendConfirmation makes the registration's private and check-in links
@@ -228,41 +250,32 @@ func SendConfirmation(ctx context.Context, d JobDeps, regID string) error {
 	}
 	link := base(d) + "/evenements/inscription/" + token
 	checkinURL := base(d) + "/evenements/" + l.e.ID + "/accueil/" + checkin
-	var b strings.Builder
-	fmt.Fprintf(&b, "Bonjour %s,\n\n", l.r.Name)
-	if l.r.Status == model.RegConfirmed {
-		fmt.Fprintf(&b, "votre inscription à « %s » est confirmée.\n\n", l.e.Title)
-	} else {
-		fmt.Fprintf(&b, "l'événement « %s » est complet : vous êtes sur la liste d'attente. Si une place se libère, elle vous sera attribuée dans l'ordre des inscriptions et vous recevrez un e-mail.\n\n", l.e.Title)
-	}
-	practical(&b, &l.e)
 	var seats []SessionView
-	if len(choices) > 0 {
-		b.WriteString("\nVos ateliers :\n")
-		for _, c := range choices {
-			fmt.Fprintf(&b, "- %s (%s) : %s\n", c.Session.Title, When(c.Session.StartsAt, c.Session.EndsAt), StatusLabel(c.Status))
-			if c.Status == model.RegConfirmed {
-				seats = append(seats, c.Session)
-			}
+	for _, c := range choices {
+		if c.Status == model.RegConfirmed {
+			seats = append(seats, c.Session)
 		}
 	}
-	fmt.Fprintf(&b, "\nVotre lien personnel, pour consulter votre inscription, changer vos ateliers, l'annuler ou supprimer vos données :\n%s\n"+
-		"Gardez-le pour vous : il suffit à modifier votre inscription.\n\n"+
-		"À l'accueil, présentez le code QR joint (ou ce lien) : %s\n\n-- \n%s\n", link, checkinURL, d.BaseURL.Host)
+	subject, text, err := write(l.r.Lang, "confirmation", &mailData{Name: l.r.Name, Event: &l.e, Confirmed: l.r.Status == model.RegConfirmed,
+		Workshops: choices, Link: link, Checkin: checkinURL, Host: d.BaseURL.Host})
+	if err != nil {
+		return err
+	}
 	png, err := qrcode.Encode(checkinURL, qrcode.Medium, 256)
 	if err != nil {
 		return err
 	}
+	w := wordsIn(l.r.Lang)
 	return d.Mail.Send(ctx, &mail.Message{
 		ID:      "event-confirmation-" + l.r.ID,
 		From:    d.From,
 		To:      to(&l.r),
-		Subject: "Inscription : " + l.e.Title,
+		Subject: subject,
 		Date:    d.Now(),
-		Text:    b.String(),
+		Text:    text,
 		Attachments: []mail.Attachment{
-			{Name: "evenement.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: attendeeCalendar(&l.e, seats, d.BaseURL.Host, base(d))},
-			{Name: "accueil.png", ContentType: "image/png", Data: png},
+			{Name: w.ics, ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: attendeeCalendar(&l.e, seats, d.BaseURL.Host, base(d), l.r.Lang)},
+			{Name: w.qr, ContentType: "image/png", Data: png},
 		},
 	})
 }
@@ -280,22 +293,21 @@ func SendPromoted(ctx context.Context, d JobDeps, a PromotedMail) error {
 	if l.r.Status != model.RegConfirmed {
 		return nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Bonjour %s,\n\n", l.r.Name)
-	what := "l'événement « " + l.e.Title + " »"
+	data := &mailData{Name: l.r.Name, Event: &l.e, Host: d.BaseURL.Host}
 	id := "event-promoted-" + l.r.ID
 	if a.SessionID != "" {
 		for _, s := range l.pr.Sessions {
 			if s.ID == a.SessionID {
-				what = "l'atelier « " + s.Title + " » (" + l.e.Title + ")"
+				data.Session = s.Title
 			}
 		}
 		id += "-" + a.SessionID
 	}
-	fmt.Fprintf(&b, "une place s'est libérée : votre inscription à %s est confirmée.\n\n", what)
-	practical(&b, &l.e)
-	fmt.Fprintf(&b, "\nVotre lien personnel est dans l'e-mail de confirmation de votre inscription.\n\n-- \n%s\n", d.BaseURL.Host)
-	return d.Mail.Send(ctx, &mail.Message{ID: id, From: d.From, To: to(&l.r), Subject: "Place confirmée : " + l.e.Title, Date: d.Now(), Text: b.String()})
+	subject, text, err := write(l.r.Lang, "promoted", data)
+	if err != nil {
+		return err
+	}
+	return d.Mail.Send(ctx, &mail.Message{ID: id, From: d.From, To: to(&l.r), Subject: subject, Date: d.Now(), Text: text})
 }
 
 // SendCancelled mails the organizers' message to every registrant of a
@@ -316,15 +328,13 @@ func SendCancelled(ctx context.Context, d JobDeps, eventID string) error {
 	}
 	var errs []error
 	for _, r := range regs {
-		var b strings.Builder
-		fmt.Fprintf(&b, "Bonjour %s,\n\nl'événement « %s », prévu %s, est annulé.\n", r.Name, e.Title, When(e.StartsAt, e.EndsAt))
-		if e.CancelMessage != "" {
-			fmt.Fprintf(&b, "\nMessage des organisateurs :\n%s\n", e.CancelMessage)
+		subject, text, err := write(r.Lang, "cancelled", &mailData{Name: r.Name, Event: &e, Host: d.BaseURL.Host})
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(&b, "\n-- \n%s\n", d.BaseURL.Host)
 		// One message per registration: a retried job replaces, never doubles.
 		if err := d.Mail.Send(ctx, &mail.Message{ID: "event-cancelled-" + r.ID, From: d.From, To: to(&r),
-			Subject: "Annulation : " + e.Title, Date: d.Now(), Text: b.String()}); err != nil {
+			Subject: subject, Date: d.Now(), Text: text}); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -364,12 +374,12 @@ func SendReminders(ctx context.Context, d JobDeps) (int, error) {
 			}
 			events[r.EventID] = e
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "Bonjour %s,\n\nc'est demain : « %s ».\n\n", r.Name, e.Title)
-		practical(&b, e)
-		fmt.Fprintf(&b, "\nUn empêchement ? Annulez depuis le lien personnel de votre e-mail de confirmation : votre place ira à la première personne en liste d'attente.\n\n-- \n%s\n", d.BaseURL.Host)
+		subject, text, err := write(r.Lang, "reminder", &mailData{Name: r.Name, Event: e, Host: d.BaseURL.Host})
+		if err != nil {
+			return sent, err
+		}
 		if err := d.Mail.Send(ctx, &mail.Message{ID: "event-reminder-" + r.ID, From: d.From, To: to(&r),
-			Subject: "Demain : " + e.Title, Date: now, Text: b.String()}); err != nil {
+			Subject: subject, Date: now, Text: text}); err != nil {
 			errs = append(errs, err)
 			continue
 		}

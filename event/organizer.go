@@ -26,7 +26,13 @@ type AttendeeFilter struct {
 // Attendee is a registration on the organizers' list.
 type Attendee struct {
 	model.Registration
-	Workshops []string // titles, with "(attente)" for a place in line
+	Workshops []Seat
+}
+
+// Seat is a workshop an attendee chose: a seat, or a place in its line.
+type Seat struct {
+	Title      string
+	Waitlisted bool
 }
 
 // RemoteHost is the server of a remote participant (who joined through
@@ -107,13 +113,9 @@ func (s *Service) Attendees(ctx context.Context, p access.Principal, eventID str
 		ColumnExpr("c.registration_id, s.title, c.status").Where("s.event_id = ?", v.ID).OrderExpr("s.starts_at, s.title").Scan(ctx, &choices); err != nil {
 		return nil, fault.Wrap(op, err)
 	}
-	byReg := map[string][]string{}
+	byReg := map[string][]Seat{}
 	for _, c := range choices {
-		t := c.Title
-		if c.Status == string(model.RegWaitlisted) {
-			t += " (attente)"
-		}
-		byReg[c.RegistrationID] = append(byReg[c.RegistrationID], t)
+		byReg[c.RegistrationID] = append(byReg[c.RegistrationID], Seat{Title: c.Title, Waitlisted: c.Status == string(model.RegWaitlisted)})
 	}
 	for _, r := range regs {
 		out.Items = append(out.Items, Attendee{Registration: r, Workshops: byReg[r.ID]})
@@ -148,15 +150,17 @@ func (s *Service) Attendees(ctx context.Context, p access.Principal, eventID str
 }
 
 // WriteCSV writes the list as CSV (UTF-8 with a byte-order mark, so that
-// spreadsheet programs read the accents right). Cells that a spreadsheet
-// would take for a formula are prefixed with a quote.
-func (a *Attendees) WriteCSV(w io.Writer) error {
+// spreadsheet programs read the accents right), its header and labels in
+// lang, the organizer's language. Cells that a spreadsheet would take for
+// a formula are prefixed with a quote.
+func (a *Attendees) WriteCSV(w io.Writer, lang string) error {
+	words := wordsIn(lang)
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := cw.Write([]string{"nom", "e-mail", "organisation", "catégorie", "statut", "ateliers", "inscription", "arrivée"}); err != nil {
+	if err := cw.Write(words.csvHeader); err != nil {
 		return err
 	}
 	loc := Paris()
@@ -167,8 +171,15 @@ func (a *Attendees) WriteCSV(w io.Writer) error {
 		return t.In(loc).Format("2006-01-02 15:04")
 	}
 	for _, r := range a.Items {
-		row := []string{r.Name, r.Email, r.Organization, CategoryLabel(r.Category), StatusLabel(r.Status),
-			strings.Join(r.Workshops, " ; "), stamp(r.CreatedAt), stamp(r.CheckedInAt)}
+		var seats []string
+		for _, s := range r.Workshops {
+			if s.Waitlisted {
+				s.Title += words.waiting
+			}
+			seats = append(seats, s.Title)
+		}
+		row := []string{r.Name, r.Email, r.Organization, CategoryLabelIn(lang, r.Category), StatusLabelIn(lang, r.Status),
+			strings.Join(seats, " ; "), stamp(r.CreatedAt), stamp(r.CheckedInAt)}
 		for i, c := range row {
 			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
 				row[i] = "'" + c

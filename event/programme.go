@@ -41,17 +41,7 @@ type SessionView struct {
 }
 
 // KindLabel names a session's kind in French.
-func KindLabel(k model.SessionKind) string {
-	switch k {
-	case model.SessionTalk:
-		return "Conférence"
-	case model.SessionWorkshop:
-		return "Atelier"
-	case model.SessionRoundTable:
-		return "Table ronde"
-	}
-	return string(k)
-}
+func KindLabel(k model.SessionKind) string { return KindLabelIn(French, k) }
 
 // KindLabel names the session's kind in French.
 func (v SessionView) KindLabel() string { return KindLabel(v.Kind) }

@@ -35,27 +35,10 @@ func Categories() []Category {
 }
 
 // CategoryLabel names a category in French.
-func CategoryLabel(id string) string {
-	for _, c := range Categories() {
-		if c.ID == id {
-			return c.Label
-		}
-	}
-	return id
-}
+func CategoryLabel(id string) string { return CategoryLabelIn(French, id) }
 
 // StatusLabel names a registration status in French.
-func StatusLabel(s model.RegistrationStatus) string {
-	switch s {
-	case model.RegConfirmed:
-		return "confirmée"
-	case model.RegWaitlisted:
-		return "en liste d'attente"
-	case model.RegCancelled:
-		return "annulée"
-	}
-	return string(s)
-}
+func StatusLabel(s model.RegistrationStatus) string { return StatusLabelIn(French, s) }
 
 // ConsentText is what an attendee agrees to by registering.
 const ConsentText = "J'accepte que mes nom, adresse e-mail, organisation et catégorie soient conservés pour l'organisation de cet événement, " +
@@ -70,6 +53,10 @@ type Registrant struct {
 	Category       string
 	Workshops      []string // session IDs
 	Consent        bool
+	// Lang is the language of the page or request the registration is
+	// made from (French or English; anything else counts as French): its
+	// mails are written in it.
+	Lang string
 }
 
 // Receipt is the outcome of a registration.
@@ -184,7 +171,7 @@ func (s *Service) register(ctx context.Context, eventID string, in Registrant, o
 		}
 		now := s.stamp()
 		r := &model.Registration{ID: model.NewID(), EventID: e.ID, Email: in.Email, Name: in.Name, OrganizationID: in.OrganizationID,
-			Organization: in.Organization, Category: in.Category, Status: model.RegWaitlisted, ConsentAt: now, CreatedAt: now, UpdatedAt: now}
+			Organization: in.Organization, Category: in.Category, Status: model.RegWaitlisted, Lang: Lang(in.Lang), ConsentAt: now, CreatedAt: now, UpdatedAt: now}
 		if e.Capacity == 0 {
 			r.Status = model.RegConfirmed
 		} else {

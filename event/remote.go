@@ -81,7 +81,7 @@ func (s *Service) JoinRemote(ctx context.Context, eventID string, rp RemoteParti
 			}
 		}
 		now := s.stamp()
-		r := &model.Registration{ID: model.NewID(), EventID: e.ID, Name: name, Category: "citizen", Status: model.RegConfirmed,
+		r := &model.Registration{ID: model.NewID(), EventID: e.ID, Name: name, Category: "citizen", Status: model.RegConfirmed, Lang: French,
 			RemoteActor: rp.Actor, ConsentAt: now, CreatedAt: now, UpdatedAt: now}
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			if store.IsUniqueViolation(err) {

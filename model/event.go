@@ -134,6 +134,7 @@ type Registration struct {
 	Organization   string             `bun:"organization"`
 	Category       string             `bun:"category"`
 	Status         RegistrationStatus `bun:"status"`
+	Lang           string             `bun:"lang"` // "fr" or "en": the language of its mails
 	TokenHash      string             `bun:"token_hash,nullzero"`
 	CheckinHash    string             `bun:"checkin_hash,nullzero"`
 	ConsentAt      time.Time          `bun:"consent_at"`

@@ -132,9 +132,12 @@ func (s *Server) eventPageWith(c *fiber.Ctx, d eventPageData) error {
 
 func (s *Server) eventPage(c *fiber.Ctx) error { return s.eventPageWith(c, eventPageData{}) }
 
+// registrantOf reads the registration form. The registration takes the
+// page's language, in which its mails are written (for a person an
+// organizer adds, the organizer's).
 func registrantOf(c *fiber.Ctx) (event.Registrant, registrantValues) {
 	in := event.Registrant{Name: c.FormValue("name"), Email: c.FormValue("email"), Organization: c.FormValue("organization"),
-		Category: c.FormValue("category"), Consent: c.FormValue("consent") == "1"}
+		Category: c.FormValue("category"), Consent: c.FormValue("consent") == "1", Lang: lang(c)}
 	v := registrantValues{Name: in.Name, Email: in.Email, Organization: in.Organization, Category: in.Category, Workshops: map[string]bool{},
 		Consent: in.Consent}
 	if args := c.Request().PostArgs(); args != nil {
@@ -515,7 +518,7 @@ func (s *Server) attendeesCSV(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := a.WriteCSV(&buf); err != nil {
+	if err := a.WriteCSV(&buf, lang(c)); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
@@ -764,7 +767,8 @@ func (s *Server) apiRegister(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := s.d.Events.Register(c.UserContext(), principal(c), c.Params("id"), event.Registrant{Name: in.Name, Email: in.Email,
-		Organization: in.Organization, OrganizationID: in.OrganizationID, Category: in.Category, Workshops: in.Workshops, Consent: in.Consent})
+		Organization: in.Organization, OrganizationID: in.OrganizationID, Category: in.Category, Workshops: in.Workshops, Consent: in.Consent,
+		Lang: lang(c)})
 	if err != nil {
 		return err
 	}
@@ -776,5 +780,5 @@ func (s *Server) apiRegister(c *fiber.Ctx) error {
 		}
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": r.ID, "event_id": r.EventID, "status": string(r.Status), "workshops": ws,
-		"message": "Un e-mail de confirmation part à l'adresse donnée, avec le lien personnel de l'inscription."})
+		"message": s.tr(c, "registered.api_message")})
 }
