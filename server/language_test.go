@@ -119,6 +119,18 @@ func TestMemberLanguageFollowsThemToEveryBrowser(t *testing.T) {
 		if p := frBrowser.get(r.base + "/api/v1/me"); json.Unmarshal([]byte(p.body), &me) != nil || me.Lang == nil || *me.Lang != "en" {
 			t.Errorf("/api/v1/me: %s", p.body)
 		}
+		// A program with the member's token gets its error messages in the
+		// member's language, whatever its Accept-Language.
+		token, _, err := r.accounts.CreateToken(context.Background(), access.Account(a.ID, false), a.ID, "script", "read")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", r.base+"/api/v1/collectives/nowhere", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Accept-Language", "fr-FR")
+		if p := newBrowser(t).do(req); p.status != 404 || !strings.Contains(p.body, `"message":"collective not found"`) {
+			t.Errorf("the API's error for the member's token: %d %s", p.status, p.body)
+		}
 	})
 }
 
