@@ -1,8 +1,9 @@
 // Package account holds the rules about people's accounts: local accounts
 // with argon2id passwords, accounts created at a first OpenID Connect login
 // (keyed on issuer and subject, never on e-mail alone), the sign-in audit
-// trail, personal API tokens, "log out everywhere", and the member's rights
-// over their data (export, deletion).
+// trail, personal API tokens, "log out everywhere", the language the member
+// chose for the hub's pages, and the member's rights over their data
+// (export, deletion).
 //
 // It imports access/, directory/, fault/, jobs/, mail/, model/, password/ and store/.
 package account

@@ -212,25 +212,34 @@ func (s *Service) LinkIdentity(ctx context.Context, accountID string, id Externa
 	return fault.Wrap(op, err)
 }
 
-// SessionEpoch returns the account's current session epoch, and fault
+// SessionState is what every request of a logged-in browser needs to
+// know of its account.
+type SessionState struct {
+	Epoch int    // the session epoch: a session of an older one has ended
+	Admin bool   // instance administrator
+	Lang  string // the language the member chose for pages, "" for none
+}
+
+// SessionState returns the account's current session state, and fault
 // NotFound for a deleted or unknown account: its sessions must end.
-func (s *Service) SessionEpoch(ctx context.Context, accountID string) (int, bool, error) {
+func (s *Service) SessionState(ctx context.Context, accountID string) (SessionState, error) {
 	var row struct {
 		SessionEpoch int       `bun:"session_epoch"`
 		IsAdmin      bool      `bun:"is_admin"`
+		Lang         string    `bun:"lang"`
 		DeletedAt    time.Time `bun:"deleted_at,nullzero"`
 	}
-	err := s.db.R.NewSelect().Table("accounts").Column("session_epoch", "is_admin", "deleted_at").Where("id = ?", accountID).Scan(ctx, &row)
+	err := s.db.R.NewSelect().Table("accounts").Column("session_epoch", "is_admin", "lang", "deleted_at").Where("id = ?", accountID).Scan(ctx, &row)
 	if err != nil {
 		if errors.Is(store.NotFound(err), store.ErrNotFound) {
-			return 0, false, fault.New(fault.NotFound, "compte introuvable")
+			return SessionState{}, fault.New(fault.NotFound, "compte introuvable")
 		}
-		return 0, false, err
+		return SessionState{}, err
 	}
 	if !row.DeletedAt.IsZero() {
-		return 0, false, fault.New(fault.NotFound, "compte supprimé")
+		return SessionState{}, fault.New(fault.NotFound, "compte supprimé")
 	}
-	return row.SessionEpoch, row.IsAdmin, nil
+	return SessionState{Epoch: row.SessionEpoch, Admin: row.IsAdmin, Lang: row.Lang}, nil
 }
 
 // LogoutEverywhere ends every session of the account, on every node.

@@ -104,6 +104,7 @@ type ExportProfile struct {
 	Skills    []string        `json:"skills"`
 	Tools     []string        `json:"tools"`
 	Privacy   map[string]bool `json:"privacy"`
+	Lang      string          `json:"lang"` // the pages' language chosen, "" for none
 	Admin     bool            `json:"instance_admin"`
 	HasLocal  bool            `json:"has_local_password"`
 	CreatedAt time.Time       `json:"created_at"`
@@ -159,7 +160,7 @@ func (s *Service) Export(ctx context.Context, p access.Principal, accountID stri
 		return nil, err
 	}
 	e := &Export{Format: "collectif-export/1", ExportedAt: s.now().UTC(),
-		Profile: ExportProfile{ID: a.ID, Email: a.Email, Name: a.Name, Title: a.Title, Phone: a.Phone, Bio: a.Bio, Admin: a.IsAdmin, HasLocal: a.PasswordHash != "", CreatedAt: a.CreatedAt,
+		Profile: ExportProfile{ID: a.ID, Email: a.Email, Name: a.Name, Title: a.Title, Phone: a.Phone, Bio: a.Bio, Lang: a.Lang, Admin: a.IsAdmin, HasLocal: a.PasswordHash != "", CreatedAt: a.CreatedAt,
 			Privacy: map[string]bool{"show_in_directory": a.ShowInDir, "show_email": a.ShowEmail, "show_phone": a.ShowPhone}},
 		Identities:  []ExportIdentity{},
 		Memberships: []ExportMembership{}, Groups: []ExportMembership{}, SignIns: []ExportSignIn{}, Tokens: []ExportToken{}}
@@ -243,7 +244,7 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, accountID stri
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Table("accounts").
 			Set("email = ?", "deleted-"+strings.ToLower(accountID)+"@invalid").
-			Set("name = ?", "Compte supprimé").Set("title = ''").Set("phone = ''").Set("bio = ''").
+			Set("name = ?", "Compte supprimé").Set("title = ''").Set("phone = ''").Set("bio = ''").Set("lang = ''").
 			Set("password_hash = NULL").Set("organization_id = NULL").Set("organization_source = ''").
 			Set("is_admin = ?", false).Set("session_epoch = session_epoch + 1").
 			Set("deleted_at = ?", now).Set("updated_at = ?", now).

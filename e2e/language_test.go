@@ -74,3 +74,70 @@ func TestLanguageSwitch(t *testing.T) {
 		})
 	}
 }
+
+// choose picks an option of a select by its value, as a person would
+// with the mouse.
+func (tb *tab) choose(sel, value string) {
+	tb.t.Helper()
+	if n := tb.count(sel); n != 1 {
+		tb.t.Fatalf("[%s] choose %s: %d such fields on %s, want 1", tb.mode(), sel, n, tb.path())
+	}
+	tb.do("choose "+sel, chromedp.SetValue(chromedp.CSS(sel), value))
+}
+
+// TestLanguageSwitchFollowsTheMember: a member switches to English from
+// the footer, logs out; on a browser with no cookie at all (cookies
+// cleared, or another computer) the login page is French, the pages after
+// login are English; the account page's choice takes them back to French.
+func TestLanguageSwitchFollowsTheMember(t *testing.T) {
+	b := sharedBrowser(t)
+	t.Parallel()
+	r := newRig(t)
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			rep := &report{}
+			defer func() { t.Logf("pages:\n%s", rep.table()) }()
+			p := r.localAccount("lea."+m.name+"@recette.example", "Léa Langue")
+			tb := b.newTab(t, r.base, m.js, rep, 2*time.Minute)
+
+			tb.open("/login")
+			tb.login(p)
+			tb.wantPath("/account")
+			tb.wantText("h1", "Mon compte")
+			tb.click(`footer a[hreflang="en"]`)
+			tb.wantPath("/account")
+			tb.wantText("h1", "My account")
+			tb.click(`form[action="/logout"] button[type="submit"]`)
+			if got := tb.language(); got != "en" {
+				t.Errorf("[%s] after logout, lang=%q, want en", tb.mode(), got)
+			}
+
+			// Another browser context: no cookie of the first one.
+			fresh := b.newTab(t, r.base, m.js, rep, 2*time.Minute)
+			fresh.open("/login")
+			if got := fresh.language(); got != "fr" {
+				t.Fatalf("[%s] a browser without cookies gets the login page in lang=%q", fresh.mode(), got)
+			}
+			fresh.login(p)
+			fresh.wantPath("/account")
+			if got := fresh.language(); got != "en" {
+				t.Fatalf("[%s] the member's English is not followed after login: lang=%q", fresh.mode(), got)
+			}
+			fresh.wantText("h1", "My account")
+			if got := fresh.value("#lang"); got != "en" {
+				t.Errorf("[%s] the account page's language field shows %q, want en", fresh.mode(), got)
+			}
+
+			// The account page's form.
+			fresh.choose("#lang", "fr")
+			fresh.click(`form[action="/account/language"] button[type="submit"]`)
+			fresh.wantPath("/account")
+			fresh.wantText("h1", "Mon compte")
+			fresh.wantText("main", "Votre choix de langue est enregistré.")
+			if got := fresh.language(); got != "fr" {
+				t.Errorf("[%s] after choosing French on the account page: lang=%q", fresh.mode(), got)
+			}
+		})
+	}
+}

@@ -7,9 +7,11 @@
 // # Languages
 //
 // Pages exist in French (the default) and English. The server chooses the
-// language of each request with Match: the lang cookie the footer's switch
-// sets (GET /lang/en?next=/page, which works without JavaScript), then the
-// browser's Accept-Language, else French. The data given to Render says
+// language of each request with Match: the language a logged-in member
+// chose for their account (on the account page, or with the switch while
+// logged in), else the lang cookie the footer's switch sets (GET
+// /lang/en?next=/page, which works without JavaScript; a login sets it to
+// the member's choice), then the browser's Accept-Language, else French. The data given to Render says
 // the language through its Locale method (Localized); each language has
 // its own parsed copy of the templates, whose functions are bound to it,
 // so a template never passes the language around:

@@ -55,11 +55,12 @@ func loadBundle() (*i18n.Bundle, error) {
 	return b, nil
 }
 
-// Match chooses the page language: the lang cookie if it names one of
-// Languages, then the browser's Accept-Language, else French.
-func Match(cookie, acceptLanguage string) string {
+// Match chooses the page language: the one chosen (a member's account
+// preference, or the lang cookie) if it names one of Languages, then the
+// browser's Accept-Language, else French.
+func Match(chosen, acceptLanguage string) string {
 	for _, l := range Languages {
-		if cookie == l {
+		if chosen == l {
 			return l
 		}
 	}

@@ -25,6 +25,7 @@ type Account struct {
 	ShowEmail      bool      `bun:"show_email"`        // e-mail shown to fellow members (never to the public)
 	ShowPhone      bool      `bun:"show_phone"`        // phone shown to fellow members (never to the public)
 	Federated      bool      `bun:"federated"`         // published to the fediverse as an ActivityPub Person
+	Lang           string    `bun:"lang"`              // the pages' language the member chose: "fr", "en", or "" for none
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 	DeletedAt      time.Time `bun:"deleted_at,nullzero"`

@@ -102,6 +102,28 @@ func (s *Server) accountProfile(c *fiber.Ctx) error {
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
 
+// accountLanguage saves the language the member chose on the account
+// page, and applies it to this browser at once; "no preference" leaves
+// this browser's own choice as it is.
+func (s *Server) accountLanguage(c *fiber.Ctx) error {
+	p := principal(c)
+	l, err := s.d.Accounts.SetLanguage(c.UserContext(), p, p.AccountID, c.FormValue("lang"))
+	if fault.Is(err, fault.Invalid) {
+		return s.accountFormError(c, err)
+	}
+	if err != nil {
+		return err
+	}
+	whoOf(c).lang = l
+	if l != "" {
+		s.useLang(c, l)
+	} else {
+		c.Locals(langKey{}, nil) // the cookie or Accept-Language decides again
+	}
+	s.flash(c, "flash.language_saved")
+	return c.Redirect("/account", fiber.StatusSeeOther)
+}
+
 func (s *Server) accountFormError(c *fiber.Ctx, err error) error {
 	d, derr := s.accountData(c)
 	if derr != nil {
@@ -362,7 +384,7 @@ func (s *Server) apiMe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := fiber.Map{"id": a.ID, "name": a.Name, "email": a.Email, "title": a.Title, "organization": nil}
+	out := fiber.Map{"id": a.ID, "name": a.Name, "email": a.Email, "title": a.Title, "lang": a.Lang, "organization": nil}
 	if a.OrganizationID != "" && s.d.Directory != nil {
 		if o, err := s.d.Directory.ByID(c.UserContext(), a.OrganizationID); err == nil {
 			out["organization"] = fiber.Map{"id": o.ID, "name": o.Name, "kind": o.Kind, "siren": o.SIREN}

@@ -42,6 +42,7 @@ type who struct {
 	token   *model.APIToken // set for bearer requests
 	dirty   bool            // the session must be saved
 	account *model.Account  // loaded on demand
+	lang    string          // the language the logged-in member chose, "" for none
 }
 
 const localWho = "collectif.who"
@@ -79,7 +80,7 @@ func (s *Server) identify(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		w.p, w.token, w.account = access.Account(a.ID, a.IsAdmin), t, a
+		w.p, w.token, w.account, w.lang = access.Account(a.ID, a.IsAdmin), t, a, a.Lang
 		if !t.CanWrite() && c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 			return &fault.Error{Kind: fault.Forbidden, Message: "ce jeton ne permet que la lecture (portée read)"}
 		}
@@ -99,15 +100,15 @@ func (s *Server) identify(c *fiber.Ctx) error {
 		}
 		w.sess = sess
 		if uid := sess.data.AccountID; uid != "" {
-			cur, admin, err := s.d.Accounts.SessionEpoch(c.UserContext(), uid)
+			st, err := s.d.Accounts.SessionState(c.UserContext(), uid)
 			switch {
 			case err != nil && !fault.Is(err, fault.NotFound):
 				return err
-			case err != nil, cur != sess.data.Epoch, time.Since(time.Unix(sess.data.Since, 0)) > AbsoluteTimeout:
+			case err != nil, st.Epoch != sess.data.Epoch, time.Since(time.Unix(sess.data.Since, 0)) > AbsoluteTimeout:
 				// Deleted account, "log out everywhere", or too old.
 				s.endSession(c, w)
 			default:
-				w.p = access.Account(uid, admin)
+				w.p, w.lang = access.Account(uid, st.Admin), st.Lang
 				if time.Since(time.Unix(sess.data.Seen, 0)) > sessionRefresh {
 					sess.data.Seen = time.Now().Unix()
 					w.dirty = true
@@ -229,7 +230,7 @@ func (s *Server) endSession(c *fiber.Ctx, w *who) {
 	if err := s.sessions.destroy(c, w.sess); err != nil {
 		s.log.WarnContext(c.UserContext(), "session not destroyed", "err", err)
 	}
-	w.sess, w.dirty = nil, false
+	w.sess, w.dirty, w.lang = nil, false, ""
 	w.p = access.Anonymous()
 }
 
@@ -246,7 +247,9 @@ type sessionInfo struct {
 
 // startSession logs the account in: a new session ID (the one the visitor
 // had before login is dropped, against session fixation), its epoch, and
-// an entry in the account's list of sessions.
+// an entry in the account's list of sessions. A member who chose a
+// language gets it in this browser's lang cookie too, so that the pages
+// stay in it after they log out.
 func (s *Server) startSession(c *fiber.Ctx, a *model.Account, method string) error {
 	sess, err := s.session(c)
 	if err != nil {
@@ -255,17 +258,20 @@ func (s *Server) startSession(c *fiber.Ctx, a *model.Account, method string) err
 	if err := s.sessions.regenerate(c, sess); err != nil {
 		return errSessionStore
 	}
-	epoch, _, err := s.d.Accounts.SessionEpoch(c.UserContext(), a.ID)
+	st, err := s.d.Accounts.SessionState(c.UserContext(), a.ID)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	sess.data = sessionData{AccountID: a.ID, Epoch: epoch, Since: now.Unix(), Seen: now.Unix(), CSRF: randomKey()}
+	sess.data = sessionData{AccountID: a.ID, Epoch: st.Epoch, Since: now.Unix(), Seen: now.Unix(), CSRF: randomKey()}
 	if err := s.saveSession(c); err != nil {
 		return err
 	}
 	w := whoOf(c)
-	w.p = access.Account(a.ID, a.IsAdmin)
+	w.p, w.lang = access.Account(a.ID, a.IsAdmin), st.Lang
+	if st.Lang != "" {
+		s.useLang(c, st.Lang)
+	}
 	info, _ := json.Marshal(sessionInfo{Since: now.UTC(), IP: c.IP(), UserAgent: trim(c.Get(fiber.HeaderUserAgent), 200), Method: method})
 	ctx := c.UserContext()
 	if err := s.d.KV.Set(ctx, "sessinfo:"+sess.handle(), info, AbsoluteTimeout); err != nil {

@@ -27,6 +27,7 @@ func (s *Server) authRoutes() {
 	a.Post("/account/organization", s.requireLogin, s.accountOrganization)
 	a.Post("/account/directory", s.requireLogin, s.accountDirectory)
 	a.Post("/account/federation", s.requireLogin, s.accountFederation)
+	a.Post("/account/language", s.requireLogin, s.accountLanguage)
 	a.Post("/account/email", s.requireLogin, s.accountEmail)
 	a.Get("/account/email/confirm", s.accountEmailConfirm)
 	a.Post("/account/link/:provider", s.requireLogin, s.accountLink)
