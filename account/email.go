@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	netmail "net/mail"
 	"strings"
 	"time"
@@ -174,21 +173,34 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (*model.
 
 func registerEmailChange(reg *jobs.Registry, d JobDeps) {
 	jobs.Handle(reg, func(ctx context.Context, _ jobs.Job, a EmailChangeMail) error {
-		host := d.BaseURL.Host
-		link := d.BaseURL.String() + "/account/email/confirm?token=" + a.Token
+		acc := new(model.Account)
+		if err := d.DB.R.NewSelect().Model(acc).Where("id = ?", a.AccountID).Scan(ctx); err != nil {
+			if errors.Is(store.NotFound(err), store.ErrNotFound) {
+				return nil // deleted before the mail went: nothing to confirm
+			}
+			return err
+		}
+		md := &mailData{New: a.New, Link: d.BaseURL.String() + "/account/email/confirm?token=" + a.Token, Host: d.BaseURL.Host}
+		subject, text, err := write(acc.Lang, "email_confirm", md)
+		if err != nil {
+			return err
+		}
 		if err := d.Mail.Send(ctx, &mail.Message{
 			ID: "email-change-" + a.AccountID + "-" + shortHash(a.Token), From: d.From,
 			To:      []string{(&netmail.Address{Address: a.New}).String()},
-			Subject: "Confirmez votre nouvelle adresse sur " + host,
-			Text:    fmt.Sprintf("Bonjour,\n\nPour utiliser cette adresse pour votre compte sur %s, ouvrez ce lien dans les 24 heures :\n\n%s\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n-- \n%s\n", host, link, host),
+			Subject: subject,
+			Text:    text,
 		}); err != nil {
+			return err
+		}
+		if subject, text, err = write(acc.Lang, "email_notice", md); err != nil {
 			return err
 		}
 		return d.Mail.Send(ctx, &mail.Message{
 			ID: "email-change-notice-" + a.AccountID + "-" + shortHash(a.Token), From: d.From,
 			To:      []string{(&netmail.Address{Address: a.Old}).String()},
-			Subject: "Changement d'adresse demandé sur " + host,
-			Text:    fmt.Sprintf("Bonjour,\n\nun changement de l'adresse de votre compte sur %s vers %s a été demandé.\nIl ne prendra effet que si le lien envoyé à la nouvelle adresse est ouvert.\nSi vous n'êtes pas à l'origine de cette demande, changez votre mot de passe et fermez vos sessions depuis la page de votre compte.\n\n-- \n%s\n", host, a.New, host),
+			Subject: subject,
+			Text:    text,
 		})
 	})
 }

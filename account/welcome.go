@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"fmt"
 	netmail "net/mail"
 	"net/url"
 
@@ -39,25 +38,17 @@ func RegisterJobs(reg *jobs.Registry, d JobDeps) {
 			}
 			return err
 		}
-		host := d.BaseURL.Host
+		subject, text, err := write(acc.Lang, "welcome", &mailData{Name: acc.Name, Email: acc.Email, Base: d.BaseURL.String(), Host: d.BaseURL.Host})
+		if err != nil {
+			return err
+		}
 		return d.Mail.Send(ctx, &mail.Message{
 			// One ID per account: a retried job replaces, never doubles.
 			ID:      "welcome-" + acc.ID,
 			From:    d.From,
 			To:      []string{(&netmail.Address{Name: acc.Name, Address: acc.Email}).String()},
-			Subject: "Bienvenue sur " + host,
-			Text: fmt.Sprintf(`Bonjour %s,
-
-votre compte sur %s est créé avec l'adresse %s.
-
-Pour vous connecter : %s/login
-
-Vous pourrez ensuite rejoindre des collectifs et leurs groupes de travail,
-partager des ressources et déclarer les logiciels libres de votre collectivité.
-
--- 
-%s
-`, acc.Name, host, acc.Email, d.BaseURL.String(), host),
+			Subject: subject,
+			Text:    text,
 		})
 	})
 }

@@ -141,23 +141,13 @@ func sendDigest(ctx context.Context, d JobDeps, accountID, day string, cutoff ti
 	if len(rows) == 0 {
 		return nil // read in the meantime: nothing to say
 	}
-	base2 := strings.TrimSuffix(d.BaseURL.String(), "/")
-	host := d.BaseURL.Host
-	var b strings.Builder
-	fmt.Fprintf(&b, "Bonjour %s,\n\nvoici ce qui vous attend dans vos groupes de travail sur %s :\n\n", acc.Name, host)
+	dd := &digestData{Name: acc.Name, Base: strings.TrimSuffix(d.BaseURL.String(), "/"), Host: d.BaseURL.Host, Total: int(total), More: int(total) - len(rows)}
 	for _, r := range rows {
-		v := r.view()
-		fmt.Fprintf(&b, "- %s\n  %s%s\n", Describe(v), base2, v.URL())
+		dd.Items = append(dd.Items, r.view())
 	}
-	if more := int(total) - len(rows); more > 0 {
-		fmt.Fprintf(&b, "\n… et %d autre(s) notification(s).\n", more)
-	}
-	fmt.Fprintf(&b, "\nToutes vos notifications : %s/notifications\n"+
-		"Vous recevez ce résumé quotidien parce que vous l'avez demandé ; vous pouvez l'arrêter sur cette même page.\n\n-- \n%s\n", base2, host)
-	n := int(total)
-	subject := fmt.Sprintf("%d notification non lue sur %s", n, host)
-	if n > 1 {
-		subject = fmt.Sprintf("%d notifications non lues sur %s", n, host)
+	subject, text, err := writeDigest(acc.Lang, dd)
+	if err != nil {
+		return err
 	}
 	if err := d.Mail.Send(ctx, &mail.Message{
 		// One message per member and day: a retried job replaces it, never doubles it.
@@ -166,7 +156,7 @@ func sendDigest(ctx context.Context, d JobDeps, accountID, day string, cutoff ti
 		To:      []string{(&netmail.Address{Name: acc.Name, Address: acc.Email}).String()},
 		Subject: subject,
 		Date:    d.Now(),
-		Text:    b.String(),
+		Text:    text,
 	}); err != nil {
 		return err
 	}
