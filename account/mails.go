@@ -1,9 +1,36 @@
 package account
 
 import (
-	"fmt"
+	"embed"
 	"strings"
+	"text/template"
 )
+
+// mailFiles are the texts of the account's mails, one file per language
+// of Languages, each mail a pair of templates (see mails/fr.tmpl).
+//
+//go:embed mails/*.tmpl
+var mailFiles embed.FS
+
+// mailTemplates are the parsed texts, by language.
+var mailTemplates = parseMails()
+
+func parseMails() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, lang := range Languages {
+		out[lang] = template.Must(template.New(lang).ParseFS(mailFiles, "mails/"+lang+".tmpl"))
+	}
+	return out
+}
+
+// mailLang is the language of an account's mails: the one it chose,
+// French (the hub's) when it chose none.
+func mailLang(lang string) string {
+	if lang == "en" {
+		return "en"
+	}
+	return "fr"
+}
 
 // mailData is what the texts of the account's mails read.
 type mailData struct {
@@ -15,26 +42,18 @@ type mailData struct {
 	Host  string // the hub's host name, for the signature
 }
 
-// write makes the subject and text of mail name in lang.
+// write makes the subject and text of mail name in the account's
+// language lang.
 func write(lang, name string, d *mailData) (subject, text string, err error) {
-	switch name {
-	case "welcome":
-		return "Bienvenue sur " + d.Host, fmt.Sprintf(`Bonjour %s,
-
-votre compte sur %s est créé avec l'adresse %s.
-
-Pour vous connecter : %s/login
-
-Vous pourrez ensuite rejoindre des collectifs et leurs groupes de travail,
-partager des ressources et déclarer les logiciels libres de votre collectivité.
-
--- 
-%s
-`, d.Name, d.Host, d.Email, d.Base, d.Host), nil
-	case "email_confirm":
-		return "Confirmez votre nouvelle adresse sur " + d.Host, fmt.Sprintf("Bonjour,\n\nPour utiliser cette adresse pour votre compte sur %s, ouvrez ce lien dans les 24 heures :\n\n%s\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n-- \n%s\n", d.Host, d.Link, d.Host), nil
-	case "email_notice":
-		return "Changement d'adresse demandé sur " + d.Host, fmt.Sprintf("Bonjour,\n\nun changement de l'adresse de votre compte sur %s vers %s a été demandé.\nIl ne prendra effet que si le lien envoyé à la nouvelle adresse est ouvert.\nSi vous n'êtes pas à l'origine de cette demande, changez votre mot de passe et fermez vos sessions depuis la page de votre compte.\n\n-- \n%s\n", d.Host, d.New, d.Host), nil
+	t := mailTemplates[mailLang(lang)]
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, name+".subject", d); err != nil {
+		return "", "", err
 	}
-	return "", "", fmt.Errorf("no mail %q", strings.TrimSpace(name))
+	subject = b.String()
+	b.Reset()
+	if err := t.ExecuteTemplate(&b, name, d); err != nil {
+		return "", "", err
+	}
+	return subject, b.String(), nil
 }
