@@ -170,29 +170,3 @@ func sendDigest(ctx context.Context, d JobDeps, accountID, day string, cutoff ti
 		return err
 	})
 }
-
-// Describe says in one French sentence what a notification is about.
-func Describe(n NotificationView) string {
-	actor := n.Actor.Name
-	if actor == "" {
-		actor = "Un compte supprimé"
-	}
-	topic := "« " + n.TopicTitle + " »"
-	if n.TopicTitle == "" {
-		topic = "un sujet supprimé"
-	}
-	where := n.Place.Collective.Name + " › " + n.Place.Group.Name
-	switch n.Kind {
-	case model.NotifyReply:
-		return fmt.Sprintf("%s a répondu dans %s (%s)", actor, topic, where)
-	case model.NotifyInvitation:
-		return fmt.Sprintf("%s vous invite dans le groupe %s", actor, where)
-	case model.NotifyJoinRequest:
-		return fmt.Sprintf("%s demande à rejoindre le groupe %s", actor, where)
-	case model.NotifyJoinApproved:
-		return fmt.Sprintf("Vous êtes membre du groupe %s", where)
-	case model.NotifyJoinRefused:
-		return fmt.Sprintf("Votre demande pour rejoindre le groupe %s n'a pas été acceptée", where)
-	}
-	return where
-}

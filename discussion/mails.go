@@ -1,9 +1,46 @@
 package discussion
 
 import (
+	"embed"
 	"fmt"
 	"strings"
+	"text/template"
+
+	"collectif/model"
 )
+
+// The languages of mails, chosen by each account (model.Account.Lang);
+// French is the hub's, for those who chose none.
+const (
+	French  = "fr"
+	English = "en"
+)
+
+// mailLang returns lang when it is English, French otherwise.
+func mailLang(lang string) string {
+	if lang == English {
+		return English
+	}
+	return French
+}
+
+// mailFiles are the texts of the digest, one file per language (see
+// mails/fr.tmpl).
+//
+//go:embed mails/*.tmpl
+var mailFiles embed.FS
+
+// mailTemplates are the parsed texts, by language.
+var mailTemplates = parseMails()
+
+func parseMails() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, lang := range []string{French, English} {
+		funcs := template.FuncMap{"describe": func(n NotificationView) string { return DescribeIn(lang, n) }}
+		out[lang] = template.Must(template.New(lang).Funcs(funcs).ParseFS(mailFiles, "mails/"+lang+".tmpl"))
+	}
+	return out
+}
 
 // digestData is what the text of a digest reads.
 type digestData struct {
@@ -15,22 +52,72 @@ type digestData struct {
 	Host  string             // the hub's host name, for the signature
 }
 
-// writeDigest makes the subject and text of a digest in lang.
+// writeDigest makes the subject and text of a digest in the member's
+// language lang.
 func writeDigest(lang string, d *digestData) (subject, text string, err error) {
+	t := mailTemplates[mailLang(lang)]
 	var b strings.Builder
-	fmt.Fprintf(&b, "Bonjour %s,\n\nvoici ce qui vous attend dans vos groupes de travail sur %s :\n\n", d.Name, d.Host)
-	for _, v := range d.Items {
-		fmt.Fprintf(&b, "- %s\n  %s%s\n", Describe(v), d.Base, v.URL())
+	if err := t.ExecuteTemplate(&b, "digest.subject", d); err != nil {
+		return "", "", err
 	}
-	if more := d.More; more > 0 {
-		fmt.Fprintf(&b, "\n… et %d autre(s) notification(s).\n", more)
-	}
-	fmt.Fprintf(&b, "\nToutes vos notifications : %s/notifications\n"+
-		"Vous recevez ce résumé quotidien parce que vous l'avez demandé ; vous pouvez l'arrêter sur cette même page.\n\n-- \n%s\n", d.Base, d.Host)
-	n := d.Total
-	subject = fmt.Sprintf("%d notification non lue sur %s", n, d.Host)
-	if n > 1 {
-		subject = fmt.Sprintf("%d notifications non lues sur %s", n, d.Host)
+	subject = b.String()
+	b.Reset()
+	if err := t.ExecuteTemplate(&b, "digest", d); err != nil {
+		return "", "", err
 	}
 	return subject, b.String(), nil
+}
+
+// Describe says in one French sentence what a notification is about.
+func Describe(n NotificationView) string { return DescribeIn(French, n) }
+
+// DescribeIn says in one sentence of lang (English, or French for any
+// other) what a notification is about.
+func DescribeIn(lang string, n NotificationView) string {
+	en := mailLang(lang) == English
+	actor := n.Actor.Name
+	if actor == "" {
+		actor = "Un compte supprimé"
+		if en {
+			actor = "A deleted account"
+		}
+	}
+	topic := "« " + n.TopicTitle + " »"
+	switch {
+	case n.TopicTitle == "" && en:
+		topic = "a deleted topic"
+	case n.TopicTitle == "":
+		topic = "un sujet supprimé"
+	case en:
+		topic = "“" + n.TopicTitle + "”"
+	}
+	where := n.Place.Collective.Name + " › " + n.Place.Group.Name
+	if en {
+		switch n.Kind {
+		case model.NotifyReply:
+			return fmt.Sprintf("%s replied in %s (%s)", actor, topic, where)
+		case model.NotifyInvitation:
+			return fmt.Sprintf("%s invites you to the group %s", actor, where)
+		case model.NotifyJoinRequest:
+			return fmt.Sprintf("%s asks to join the group %s", actor, where)
+		case model.NotifyJoinApproved:
+			return fmt.Sprintf("You are a member of the group %s", where)
+		case model.NotifyJoinRefused:
+			return fmt.Sprintf("Your request to join the group %s was not accepted", where)
+		}
+		return where
+	}
+	switch n.Kind {
+	case model.NotifyReply:
+		return fmt.Sprintf("%s a répondu dans %s (%s)", actor, topic, where)
+	case model.NotifyInvitation:
+		return fmt.Sprintf("%s vous invite dans le groupe %s", actor, where)
+	case model.NotifyJoinRequest:
+		return fmt.Sprintf("%s demande à rejoindre le groupe %s", actor, where)
+	case model.NotifyJoinApproved:
+		return fmt.Sprintf("Vous êtes membre du groupe %s", where)
+	case model.NotifyJoinRefused:
+		return fmt.Sprintf("Votre demande pour rejoindre le groupe %s n'a pas été acceptée", where)
+	}
+	return where
 }
