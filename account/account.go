@@ -2,7 +2,8 @@
 // with argon2id passwords, accounts created at a first OpenID Connect login
 // (keyed on issuer and subject, never on e-mail alone), the sign-in audit
 // trail, personal API tokens, "log out everywhere", the language the member
-// chose for the hub's pages, and the member's rights over their data
+// chose for the hub's pages (its mails follow it too: English, or French
+// when they chose no other), and the member's rights over their data
 // (export, deletion).
 //
 // It imports access/, directory/, fault/, jobs/, mail/, model/, password/ and store/.
