@@ -3,7 +3,8 @@
 // threaded discussions in them (topics, replies to topics and to replies,
 // edits that keep every replaced version, deletions that leave a
 // tombstone), and the notifications they cause: an in-app list per member
-// and an optional daily e-mail digest sent by a periodic job.
+// and an optional daily e-mail digest sent by a periodic job, in the
+// member's language (English, or French when they chose no other).
 //
 // Every action takes a context and the acting access.Principal, loads the
 // principal's standing with collective.Standing and asks access.Can.
