@@ -500,7 +500,7 @@ func (s *Server) notificationsPage(c *fiber.Ctx) error {
 	}
 	d := notificationsData{Next: l.Next, Total: l.Total, Unread: l.Unread, Digest: st.EmailDigest}
 	for _, n := range l.Items {
-		d.Items = append(d.Items, notificationItem{NotificationView: n, Text: discussion.Describe(n)})
+		d.Items = append(d.Items, notificationItem{NotificationView: n, Text: discussion.DescribeIn(lang(c), n)})
 	}
 	return s.render(c, "notifications", "notifications", d)
 }
@@ -824,7 +824,7 @@ func (s *Server) apiNotifications(c *fiber.Ctx) error {
 	}
 	items := make([]apiNotification, 0, len(l.Items))
 	for _, n := range l.Items {
-		it := apiNotification{ID: n.ID, Kind: string(n.Kind), Text: discussion.Describe(n), Collective: n.Place.Collective.Slug, Group: n.Place.Group.Slug,
+		it := apiNotification{ID: n.ID, Kind: string(n.Kind), Text: discussion.DescribeIn(lang(c), n), Collective: n.Place.Collective.Slug, Group: n.Place.Group.Slug,
 			CreatedAt: n.CreatedAt, ReadAt: timeOrNil(n.ReadAt), URL: s.abs(n.URL())}
 		if n.ReplyID != "" {
 			it.URL = s.absFragment(n.Place.TopicURL(n.TopicID), "r-"+n.ReplyID)

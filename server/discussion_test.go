@@ -242,6 +242,12 @@ func TestDiscussionJourneyThroughPages(t *testing.T) {
 		if !strings.Contains(notes.body, "Dominique Bernard a répondu dans « Thunderbird ou Evolution ? »") || !strings.Contains(notes.body, "1 notification non lue") {
 			t.Fatalf("Camille's notifications:\n%s", notes.body)
 		}
+		// The same notification on the English page.
+		req, _ := http.NewRequest("GET", r.base+"/notifications", nil)
+		req.Header.Set("Accept-Language", "en")
+		if en := camille.do(req); !strings.Contains(en.body, "Dominique Bernard replied in “Thunderbird ou Evolution ?”") {
+			t.Fatalf("Camille's notifications in English:\n%s", en.body)
+		}
 		p = camille.get(topic + "?repondre=" + first)
 		if !strings.Contains(p.body, `name="parent_id" value="`+first+`"`) || !strings.Contains(p.body, "Répondre à Dominique Bernard") {
 			t.Fatalf("answering a reply:\n%s", p.body)
