@@ -3,26 +3,21 @@ package discussion
 import (
 	"embed"
 	"fmt"
-	"strings"
 	"text/template"
 
+	"collectif/mail"
 	"collectif/model"
 )
 
 // The languages of mails, chosen by each account (model.Account.Lang);
 // French is the hub's, for those who chose none.
 const (
-	French  = "fr"
-	English = "en"
+	French  = mail.French
+	English = mail.English
 )
 
 // mailLang returns lang when it is English, French otherwise.
-func mailLang(lang string) string {
-	if lang == English {
-		return English
-	}
-	return French
-}
+func mailLang(lang string) string { return mail.Lang(lang) }
 
 // mailFiles are the texts of the digest, one file per language (see
 // mails/fr.tmpl).
@@ -30,17 +25,11 @@ func mailLang(lang string) string {
 //go:embed mails/*.tmpl
 var mailFiles embed.FS
 
-// mailTemplates are the parsed texts, by language.
-var mailTemplates = parseMails()
-
-func parseMails() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for _, lang := range []string{French, English} {
-		funcs := template.FuncMap{"describe": func(n NotificationView) string { return DescribeIn(lang, n) }}
-		out[lang] = template.Must(template.New(lang).Funcs(funcs).ParseFS(mailFiles, "mails/"+lang+".tmpl"))
-	}
-	return out
-}
+// mailTexts are the parsed texts; the digest's notifications are
+// described in its language.
+var mailTexts = mail.ParseTexts(mailFiles, "mails", func(lang string) template.FuncMap {
+	return template.FuncMap{"describe": func(n NotificationView) string { return DescribeIn(lang, n) }}
+})
 
 // digestData is what the text of a digest reads.
 type digestData struct {
@@ -55,17 +44,7 @@ type digestData struct {
 // writeDigest makes the subject and text of a digest in the member's
 // language lang.
 func writeDigest(lang string, d *digestData) (subject, text string, err error) {
-	t := mailTemplates[mailLang(lang)]
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, "digest.subject", d); err != nil {
-		return "", "", err
-	}
-	subject = b.String()
-	b.Reset()
-	if err := t.ExecuteTemplate(&b, "digest", d); err != nil {
-		return "", "", err
-	}
-	return subject, b.String(), nil
+	return mailTexts.Write(lang, "digest", d)
 }
 
 // Describe says in one French sentence what a notification is about.

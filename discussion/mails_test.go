@@ -1,15 +1,12 @@
 package discussion
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"collectif/mail/mailtest"
 	"collectif/model"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected mails of testdata/mails")
 
 // TestDigestTexts holds the digest, in each language, to its text in
 // testdata/mails (go test -update rewrites them after a wanted change).
@@ -34,27 +31,7 @@ func TestDigestTexts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", "mails", name+"."+lang+".txt"), "Subject: "+subject+"\n\n"+text)
+			mailtest.Golden(t, filepath.Join("testdata", "mails", name+"."+lang+".txt"), "Subject: "+subject+"\n\n"+text)
 		}
-	}
-}
-
-func golden(t *testing.T, file, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", file, got, want)
 	}
 }

@@ -9,12 +9,7 @@ import (
 // English too, and the other way round.
 func TestMailsInEveryLanguage(t *testing.T) {
 	names := func(lang string) []string {
-		var out []string
-		for _, tp := range mailTemplates[lang].Templates() {
-			if tp.Name() != lang && tp.Name() != lang+".tmpl" {
-				out = append(out, tp.Name())
-			}
-		}
+		out := mailTexts.Names(lang)
 		slices.Sort(out)
 		return out
 	}

@@ -175,21 +175,15 @@ func to(r *model.Registration) []string {
 //go:embed mails/*.tmpl
 var mailFiles embed.FS
 
-// mailTemplates are the parsed texts, by language.
-var mailTemplates = parseMails()
-
-func parseMails() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for _, lang := range []string{French, English} {
-		funcs := template.FuncMap{
-			"when":     func(a, b time.Time) string { return WhenIn(lang, a, b) },
-			"status":   func(s model.RegistrationStatus) string { return StatusLabelIn(lang, s) },
-			"location": func(e *model.Event) string { return location(e, lang) },
-		}
-		out[lang] = template.Must(template.New(lang).Funcs(funcs).ParseFS(mailFiles, "mails/"+lang+".tmpl"))
+// mailTexts are the parsed texts; dates, statuses and places are written
+// in each text's language.
+var mailTexts = mail.ParseTexts(mailFiles, "mails", func(lang string) template.FuncMap {
+	return template.FuncMap{
+		"when":     func(a, b time.Time) string { return WhenIn(lang, a, b) },
+		"status":   func(s model.RegistrationStatus) string { return StatusLabelIn(lang, s) },
+		"location": func(e *model.Event) string { return location(e, lang) },
 	}
-	return out
-}
+})
 
 // mailData is what the texts of mails read.
 type mailData struct {
@@ -206,17 +200,7 @@ type mailData struct {
 // write makes the subject and text of mail name in the registration's
 // language.
 func write(lang, name string, d *mailData) (subject, text string, err error) {
-	t := mailTemplates[Lang(lang)]
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, name+".subject", d); err != nil {
-		return "", "", err
-	}
-	subject = b.String()
-	b.Reset()
-	if err := t.ExecuteTemplate(&b, name, d); err != nil {
-		return "", "", err
-	}
-	return subject, b.String(), nil
+	return mailTexts.Write(lang, name, d)
 }
 
 // SendConfirmation makes the registration's private and check-in links
