@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -75,6 +76,9 @@ type Service struct {
 
 	blocks  blockList   // the node's copy of the instance block list
 	accepts groupCommit // received activities waiting for their transaction
+
+	inboxMu   sync.Mutex
+	inboxSeen map[string]time.Time // local inboxes known to exist, and when
 }
 
 // New returns the federation service. SetQueue must be called before
@@ -89,7 +93,7 @@ func New(d Deps) *Service {
 	if d.Version == "" {
 		d.Version = "dev"
 	}
-	s := &Service{d: d, base: strings.TrimRight(d.BaseURL.String(), "/"), log: d.Logger, keyCache: map[string]*localKey{}}
+	s := &Service{d: d, base: strings.TrimRight(d.BaseURL.String(), "/"), log: d.Logger, keyCache: map[string]*localKey{}, inboxSeen: map[string]time.Time{}}
 	s.keys = &signature.CachedFetcher{Fetch: s.fetchKey}
 	s.verifier = &signature.Verifier{Keys: s}
 	s.handlers = map[string]Handler{}

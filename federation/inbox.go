@@ -88,7 +88,7 @@ func (s *Service) receive(r *http.Request) (int, string) {
 	recipient := ""
 	if p := strings.TrimSuffix(r.URL.Path, "/inbox"); p != "" {
 		recipient = s.base + p
-		if _, err := s.ActorByIRI(ctx, recipient); errors.Is(err, ErrNoActor) {
+		if err := s.inboxExists(ctx, recipient); errors.Is(err, ErrNoActor) {
 			return http.StatusNotFound, "no such actor"
 		} else if err != nil {
 			s.log.ErrorContext(ctx, "inbox actor lookup failed", "err", err)
@@ -163,4 +163,30 @@ func (s *Service) recordReceived(ctx context.Context, batch []*accepted) error {
 		}
 		return s.queue.EnqueueBatch(ctx, tx, items)
 	})
+}
+
+// inboxTTL is how long a node remembers that a local actor's inbox
+// exists: a burst of activities to one inbox then costs no query each.
+// The job that processes an activity looks the actor up again, so one
+// accepted in the seconds after its actor went away is dropped there.
+const inboxTTL = 5 * time.Second
+
+// inboxExists answers ErrNoActor when recipient is not a local actor.
+func (s *Service) inboxExists(ctx context.Context, recipient string) error {
+	s.inboxMu.Lock()
+	at, ok := s.inboxSeen[recipient]
+	s.inboxMu.Unlock()
+	if ok && time.Since(at) < inboxTTL {
+		return nil
+	}
+	if _, err := s.ActorByIRI(ctx, recipient); err != nil {
+		return err
+	}
+	s.inboxMu.Lock()
+	if len(s.inboxSeen) >= 10000 {
+		clear(s.inboxSeen) // bounded: the actors of one hub, in practice
+	}
+	s.inboxSeen[recipient] = time.Now()
+	s.inboxMu.Unlock()
+	return nil
 }
