@@ -7,12 +7,14 @@ import (
 
 	"collectif/access"
 	"collectif/fault"
+	"collectif/mail"
 )
 
 // Languages are the languages a member may choose for the hub's pages,
-// French first. They are the pages' languages (package frontend's, which
-// the server's tests hold equal to these).
-var Languages = []string{"fr", "en"}
+// French first: those the mails are written in too (package mail's), so
+// that a member gets mails in the language of their pages. The server's
+// tests hold them equal to package frontend's.
+var Languages = mail.Languages
 
 // SetLanguage records the language the member wants the hub's pages in,
 // followed on every browser they log in from: one of Languages, or ""

@@ -16,9 +16,6 @@ const (
 	English = mail.English
 )
 
-// mailLang returns lang when it is English, French otherwise.
-func mailLang(lang string) string { return mail.Lang(lang) }
-
 // mailFiles are the texts of the digest, one file per language (see
 // mails/fr.tmpl).
 //
@@ -53,7 +50,7 @@ func Describe(n NotificationView) string { return DescribeIn(French, n) }
 // DescribeIn says in one sentence of lang (English, or French for any
 // other) what a notification is about.
 func DescribeIn(lang string, n NotificationView) string {
-	en := mailLang(lang) == English
+	en := mail.Lang(lang) == English
 	actor := n.Actor.Name
 	if actor == "" {
 		actor = "Un compte supprimé"

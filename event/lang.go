@@ -4,23 +4,20 @@ import (
 	"fmt"
 	"time"
 
+	"collectif/mail"
 	"collectif/model"
 )
 
 // The languages of registrations: a registration's mails, and an
-// organizer's export, are written in one of them. French is the hub's.
+// organizer's export, are written in one of them (those of package mail).
+// French is the hub's.
 const (
-	French  = "fr"
-	English = "en"
+	French  = mail.French
+	English = mail.English
 )
 
 // Lang returns l when it is one of the languages above, French otherwise.
-func Lang(l string) string {
-	if l == English {
-		return English
-	}
-	return French
-}
+func Lang(l string) string { return mail.Lang(l) }
 
 // words are the fixed labels written into mails, their .ics and the CSV
 // export, by language. The pages have their own, in the message files of
