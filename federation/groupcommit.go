@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -66,9 +67,7 @@ func (g *groupCommit) submit(ctx context.Context, write func(context.Context, []
 	g.waiting = g.waiting[n:]
 	g.mu.Unlock()
 
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
-	err := write(wctx, batch)
-	cancel()
+	err := runBatch(ctx, write, batch)
 	for _, b := range batch[1:] {
 		b.done <- outcome{err: err}
 	}
@@ -83,4 +82,18 @@ func (g *groupCommit) submit(ctx context.Context, write func(context.Context, []
 	g.mu.Unlock()
 	next.done <- outcome{lead: true}
 	return err
+}
+
+// runBatch writes a batch under a context of its own; a panic becomes the
+// batch's error, so that the lead is still handed on and no request waits
+// for ever.
+func runBatch(ctx context.Context, write func(context.Context, []*accepted) error, batch []*accepted) (err error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("federation: recording received activities: %v", p)
+		}
+	}()
+	return write(wctx, batch)
 }

@@ -72,3 +72,18 @@ func TestGroupCommit(t *testing.T) {
 	}
 	t.Logf("%d activities in %d transactions, %d failed with the one holding %s", n, batches, failed, failing)
 }
+
+// A transaction that panics fails its own requests and hands the lead on:
+// later requests are still recorded.
+func TestGroupCommitSurvivesAPanic(t *testing.T) {
+	var g groupCommit
+	boom := func(context.Context, []*accepted) error { panic("driver bug") }
+	if err := g.submit(context.Background(), boom, &accepted{row: receivedRow{ID: "a"}}); err == nil {
+		t.Fatal("a panicking transaction answered as recorded")
+	}
+	wrote := 0
+	ok := func(_ context.Context, b []*accepted) error { wrote += len(b); return nil }
+	if err := g.submit(context.Background(), ok, &accepted{row: receivedRow{ID: "b"}}); err != nil || wrote != 1 {
+		t.Fatalf("after the panic: err %v, %d written", err, wrote)
+	}
+}
